@@ -1,0 +1,31 @@
+package dupex.linux;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.annotations.Variadic;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+import jnr.ffi.types.u_int64_t;
+
+/** The libc functions dupex calls; every one saves errno so it can be read right after the call. */
+public interface LibC {
+  @SaveError int open(CharSequence path, int flags);
+
+  @SaveError int close(int fd);
+
+  @SaveError @Variadic(fixedCount = 2) int ioctl(int fd, @u_int64_t long request, Pointer arg);
+
+  @SaveError int statx(int dirfd, CharSequence path, int flags, int mask, Pointer buf);
+
+  @SaveError int fstatfs(int fd, Pointer buf);
+
+  @SaveError @ssize_t long pread(int fd, Pointer buf, @size_t long count, @off_t long offset);
+
+  /** Returns the error number itself (not -1 and errno). */
+  int posix_fadvise(int fd, @off_t long offset, @off_t long length, int advice);
+
+  int isatty(int fd);
+
+  String strerror(int errnum);
+}

@@ -1,0 +1,47 @@
+package dupex.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class KernelLayoutTest {
+  @Test
+  void requestNumbersMatchTheUapiHeaders() {
+    assertEquals(0xC0189436L, Ioctl.FIDEDUPERANGE);
+    assertEquals(0xC020660BL, Ioctl.FS_IOC_FIEMAP);
+    assertEquals(0x80111500L, Ioctl.FS_IOC_GETFSUUID);
+    assertEquals(0x8400941FL, Ioctl.BTRFS_IOC_FS_INFO);
+  }
+
+  @Test
+  void structSizesMatchTheUapiHeaders() {
+    assertEquals(24, FileDedupeRange.HEADER_SIZE);
+    assertEquals(32, FileDedupeRange.INFO_SIZE);
+    assertEquals(32, Fiemap.HEADER_SIZE);
+    assertEquals(56, Fiemap.EXTENT_SIZE);
+    assertEquals(256, Statx.SIZE);
+    assertTrue(FileDedupeRange.HEADER_SIZE + FileDedupeRange.INFO_SIZE * FileDedupeRange.MAX_DESTS_PER_CALL <= 4096,
+        "the dedupe argument must fit in a page");
+  }
+
+  @Test
+  void deviceNumbersEncodeLikeGlibcMakedev() {
+    assertEquals(0x0803L, Statx.makedev(8, 3));
+    assertEquals(0x100000000L * 0 + (259L << 8) + 1, Statx.makedev(259, 1));
+  }
+
+  @Test
+  void errnoNamesAndMessages() {
+    assertEquals("EOPNOTSUPP", Errno.name(95));
+    assertEquals("errno 999", Errno.name(999));
+    assertEquals("Invalid argument (EINVAL)", Errno.describe(Errno.EINVAL));
+  }
+
+  @Test
+  void exceptionMessageNamesCallPathsAndErrno() {
+    NativeIOException e = new NativeIOException("FIDEDUPERANGE", "/data/a.img", "/data/b.img", Errno.EOPNOTSUPP);
+    assertEquals("/data/a.img -> /data/b.img: FIDEDUPERANGE: Operation not supported (EOPNOTSUPP)", e.getMessage());
+    assertEquals("EOPNOTSUPP", e.errnoName());
+  }
+}
