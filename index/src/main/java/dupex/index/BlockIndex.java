@@ -1,0 +1,375 @@
+package dupex.index;
+
+import dupex.scanner.FileId;
+import dupex.scanner.FileScan;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import net.jpountz.xxhash.XXHashFactory;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Status;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The on-disk index of one filesystem in RocksDB: file records, block postings sorted by hash, and settings.
+ * Each file is written in one WriteBatch, so a crash leaves whole files. Memory is bounded by the block cache and
+ * write buffers, whatever the number of files.
+ */
+public final class BlockIndex implements AutoCloseable {
+  static final String META = "meta", FILES = "files", BLOCKS = "blocks";
+  /** Bounded caches keep memory flat however large the index grows. */
+  static final long BLOCK_CACHE_BYTES = 64L << 20, WRITE_BUFFER_BYTES = 32L << 20;
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final IndexSettings settings;
+  private final RocksDB db;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final LRUCache cache;
+  private final WriteOptions writeOptions = new WriteOptions();
+  private final ColumnFamilyHandle meta, files, blocks;
+  private final List<ColumnFamilyHandle> handles;
+
+  private BlockIndex(Path dir, IndexSettings settings, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions,
+                     LRUCache cache, List<ColumnFamilyHandle> handles) {
+    this.dir = dir;
+    this.settings = settings;
+    this.db = db;
+    this.dbOptions = dbOptions;
+    this.cfOptions = cfOptions;
+    this.cache = cache;
+    this.handles = handles;
+    this.meta = handles.get(0);
+    this.files = handles.get(1);
+    this.blocks = handles.get(2);
+  }
+
+  /**
+   * Opens (creating, mode 0700) the index in {@code dir}.
+   *
+   * @throws IndexException.Locked another process has it open
+   * @throws IndexException.Corrupt it cannot be read
+   * @throws IndexException.SettingsMismatch it was built with other settings
+   */
+  public static BlockIndex open(Path dir, IndexSettings settings) throws IndexException {
+    try {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir.getParent());
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new IndexException("cannot create index " + dir + ": Permission denied", e);
+    } catch (java.io.IOException e) {
+      throw new IndexException("cannot create index " + dir + ": " + e.getMessage(), e);
+    }
+    LRUCache cache = new LRUCache(BLOCK_CACHE_BYTES);
+    BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache)
+        .setFilterPolicy(new BloomFilter(10)).setBlockSize(16 * 1024);
+    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions().setTableFormatConfig(table)
+        .setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(WRITE_BUFFER_BYTES)
+        .setMaxWriteBufferNumber(2);
+    DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+        .setMaxOpenFiles(256).setKeepLogFileNum(2).setMaxBackgroundJobs(2);
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+    for (String name : List.of(META, FILES, BLOCKS)) descriptors.add(new ColumnFamilyDescriptor(bytes(name), cfOptions));
+    // Spill column families a killed run left behind are opened too, then dropped.
+    List<String> stale = new ArrayList<>();
+    try {
+      if (Files.exists(dir.resolve("CURRENT"))) {
+        try (org.rocksdb.Options o = new org.rocksdb.Options()) {
+          for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
+            String n = new String(name, StandardCharsets.UTF_8);
+            if (n.startsWith(Spill.PREFIX)) {
+              stale.add(n);
+              descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
+            }
+          }
+        }
+      }
+      List<ColumnFamilyHandle> handles = new ArrayList<>();
+      RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+      handles.get(0).close();
+      handles.remove(0);
+      for (int i = handles.size() - 1; i >= 3; i--) {
+        db.dropColumnFamily(handles.get(i));
+        handles.remove(i).close();
+      }
+      BlockIndex index = new BlockIndex(dir, settings, db, dbOptions, cfOptions, cache, handles);
+      try {
+        index.checkSettings();
+      } catch (IndexException e) {
+        index.close();
+        throw e;
+      }
+      return index;
+    } catch (RocksDBException e) {
+      cfOptions.close();
+      dbOptions.close();
+      cache.close();
+      throw translate(dir, "open", e);
+    }
+  }
+
+  static IndexException translate(Path dir, String what, RocksDBException e) {
+    String msg = e.getMessage() == null ? "" : e.getMessage();
+    Status.Code code = e.getStatus() == null ? null : e.getStatus().getCode();
+    if (msg.contains("lock") || msg.contains("LOCK")) {
+      return new IndexException.Locked("index " + dir + " is in use by another dupex run", e);
+    }
+    if (msg.contains("No space left")) return new IndexException.NoSpace("index " + dir + ": disk full (" + msg + ")", e);
+    if (code == Status.Code.Corruption || msg.contains("Corruption") || msg.contains("CURRENT")) {
+      return new IndexException.Corrupt("index " + dir + " is corrupt (" + msg + "); remove it to rebuild: rm -rf " + dir, e);
+    }
+    if (msg.contains("Permission denied")) return new IndexException("index " + dir + ": Permission denied", e);
+    return new IndexException("index " + dir + ": " + what + ": " + msg, e);
+  }
+
+  private IndexException translate(String what, RocksDBException e) {
+    return translate(dir, what, e);
+  }
+
+  private void checkSettings() throws IndexException {
+    Optional<String> format = meta("format");
+    String want = "format=" + IndexSettings.FORMAT_VERSION + " blockSize=" + settings.blockSize() + " hash=" + IndexSettings.HASH;
+    if (format.isEmpty()) {
+      putMeta("format", want);
+    } else if (!format.get().equals(want)) {
+      throw new IndexException.SettingsMismatch("index " + dir + " was built with " + format.get() + ", not " + want
+          + "; use the same --block-size, or remove the index to rebuild it: rm -rf " + dir);
+    }
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  public IndexSettings settings() {
+    return settings;
+  }
+
+  public Optional<String> meta(String key) throws IndexException {
+    try {
+      byte[] v = db.get(meta, bytes(key));
+      return v == null ? Optional.empty() : Optional.of(new String(v, StandardCharsets.UTF_8));
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+  }
+
+  public void putMeta(String key, String value) throws IndexException {
+    try {
+      db.put(meta, writeOptions, bytes(key), bytes(value));
+    } catch (RocksDBException e) {
+      throw translate("write", e);
+    }
+  }
+
+  /** Starts a scan: returns its epoch, one more than the last. */
+  public long beginRun() throws IndexException {
+    long epoch = meta("epoch").map(Long::parseLong).orElse(0L) + 1;
+    putMeta("epoch", Long.toString(epoch));
+    return epoch;
+  }
+
+  public Optional<FileRecord> get(FileId id) throws IndexException {
+    try {
+      byte[] key = Codec.fileKey(id);
+      byte[] v = db.get(files, key);
+      return v == null ? Optional.empty() : Optional.of(Codec.fileRecord(key, v));
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+  }
+
+  /** A hash of a block layout: equal layouts mean the postings' physical addresses are current. */
+  public static long layoutHash(long[] physicals) {
+    ByteBuffer b = ByteBuffer.allocate(physicals.length * 8);
+    for (long p : physicals) b.putLong(p);
+    return XXHashFactory.fastestInstance().hash64().hash(b.array(), 0, b.capacity(), 0);
+  }
+
+  /** Replaces a file's record and postings (removing those of {@code old}, if any) in one batch. */
+  public FileRecord put(FileScan scan, FileRecord old, long epoch) throws IndexException {
+    FileRecord rec = new FileRecord(scan.id(), scan.paths(), scan.size(), scan.mtimeNs(), scan.ctimeNs(), epoch,
+        layoutHash(scan.physicals()), scan.blockSize(), scan.hashes());
+    try (WriteBatch batch = new WriteBatch()) {
+      if (old != null) deletePostings(batch, old);
+      for (int i = 0; i < scan.hashes().length; i++) {
+        long h = scan.hashes()[i];
+        if (h != FileScan.NO_DATA) batch.put(blocks, Codec.blockKey(h, scan.id(), i), Codec.blockValue(scan.physicals()[i], scan.blockLength(i)));
+      }
+      batch.put(files, Codec.fileKey(rec.id()), Codec.fileValue(rec));
+      db.write(writeOptions, batch);
+      return rec;
+    } catch (RocksDBException e) {
+      throw translate("write", e);
+    }
+  }
+
+  /**
+   * Marks an unchanged file seen in this run, with its current paths; rewrites its postings' physical addresses
+   * when its block layout moved (after a dedupe or a defragmentation).
+   */
+  public FileRecord touch(FileRecord old, List<Path> paths, long epoch, long[] physicals) throws IndexException {
+    long layout = layoutHash(physicals);
+    FileRecord rec = new FileRecord(old.id(), paths, old.size(), old.mtimeNs(), old.ctimeNs(), epoch, layout,
+        old.blockSize(), old.hashes());
+    try (WriteBatch batch = new WriteBatch()) {
+      if (layout != old.layoutHash()) putPostings(batch, rec, physicals);
+      batch.put(files, Codec.fileKey(rec.id()), Codec.fileValue(rec));
+      db.write(writeOptions, batch);
+      return rec;
+    } catch (RocksDBException e) {
+      throw translate("write", e);
+    }
+  }
+
+  /** Records new physical addresses of a file's blocks (after a dedupe moved them). */
+  public void updatePhysicals(FileRecord rec, long[] physicals) throws IndexException {
+    touch(rec, rec.paths(), rec.epoch(), physicals);
+  }
+
+  /** Forgets a file's stat so the next scan hashes it again (it changed under a dedupe). */
+  public void invalidate(FileId id) throws IndexException {
+    Optional<FileRecord> rec = get(id);
+    if (rec.isEmpty()) return;
+    FileRecord r = rec.get();
+    FileRecord stale = new FileRecord(r.id(), r.paths(), r.size(), -1, -1, r.epoch(), r.layoutHash(), r.blockSize(), r.hashes());
+    try {
+      db.put(files, writeOptions, Codec.fileKey(r.id()), Codec.fileValue(stale));
+    } catch (RocksDBException e) {
+      throw translate("write", e);
+    }
+  }
+
+  private void putPostings(WriteBatch batch, FileRecord rec, long[] physicals) throws RocksDBException {
+    for (int i = 0; i < rec.hashes().length; i++) {
+      long h = rec.hashes()[i];
+      if (h != FileScan.NO_DATA) {
+        batch.put(blocks, Codec.blockKey(h, rec.id(), i), Codec.blockValue(i < physicals.length ? physicals[i] : 0, rec.blockLength(i)));
+      }
+    }
+  }
+
+  private void deletePostings(WriteBatch batch, FileRecord rec) throws RocksDBException {
+    for (int i = 0; i < rec.hashes().length; i++) {
+      if (rec.hashes()[i] != FileScan.NO_DATA) batch.delete(blocks, Codec.blockKey(rec.hashes()[i], rec.id(), i));
+    }
+  }
+
+  /**
+   * After a full walk of {@code roots} in run {@code epoch}: forgets the paths under those roots of files not seen,
+   * and files left with no path at all (with their postings).
+   *
+   * @return files removed
+   */
+  public long removeUnseen(long epoch, List<Path> roots) throws IndexException {
+    long removed = 0;
+    try (RocksIterator it = db.newIterator(files)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        FileRecord r = Codec.fileRecord(it.key(), it.value());
+        if (r.epoch() >= epoch) continue;
+        List<Path> kept = r.paths().stream().filter(p -> roots.stream().noneMatch(p::startsWith)).toList();
+        if (kept.size() == r.paths().size()) continue;
+        try (WriteBatch batch = new WriteBatch()) {
+          if (kept.isEmpty()) {
+            deletePostings(batch, r);
+            batch.delete(files, it.key());
+            removed++;
+          } else {
+            FileRecord k = new FileRecord(r.id(), kept, r.size(), r.mtimeNs(), r.ctimeNs(), r.epoch(), r.layoutHash(), r.blockSize(), r.hashes());
+            batch.put(files, it.key(), Codec.fileValue(k));
+          }
+          db.write(writeOptions, batch);
+        }
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw translate("write", e);
+    }
+    return removed;
+  }
+
+  /** Streams duplicate groups in hash order without loading the index into memory. Close it. */
+  public GroupIterator groups() {
+    return new GroupIterator(db.newIterator(blocks));
+  }
+
+  /** Every file record in key order; for status and reports. */
+  public void forEachFile(java.util.function.Consumer<FileRecord> action) throws IndexException {
+    try (RocksIterator it = db.newIterator(files)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) action.accept(Codec.fileRecord(it.key(), it.value()));
+      it.status();
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+  }
+
+  /** A temporary sorted store in this database, dropped when closed (and at the next open if a run was killed). */
+  public Spill openSpill(String name) throws IndexException {
+    try {
+      ColumnFamilyHandle h = db.createColumnFamily(new ColumnFamilyDescriptor(bytes(Spill.PREFIX + name + "-" + System.nanoTime()), cfOptions));
+      return new Spill(db, h, writeOptions, dir);
+    } catch (RocksDBException e) {
+      throw translate("create spill", e);
+    }
+  }
+
+  /** Approximate size of the index on disk, in bytes. */
+  public long diskBytes() {
+    try (var s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+  }
+
+  /** Flushes memtables so the index on disk is complete (and measurable). */
+  public void flush() throws IndexException {
+    try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, handles);
+    } catch (RocksDBException e) {
+      throw translate("flush", e);
+    }
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    for (ColumnFamilyHandle h : handles) h.close();
+    try {
+      db.syncWal();
+    } catch (RocksDBException ignored) {
+      // closing anyway; RocksDB recovers from its WAL on the next open
+    }
+    db.close();
+    writeOptions.close();
+    cfOptions.close();
+    dbOptions.close();
+    cache.close();
+  }
+}

@@ -1,0 +1,90 @@
+package dupex.index;
+
+import dupex.scanner.FileId;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Key and value layouts of the column families. Keys are fixed-width big-endian so byte order is numeric order.
+ * <pre>
+ * files:  device(8) inode(8)                       -> size, mtime, ctime, epoch, layoutHash (8 each), blockSize(4),
+ *                                                     blockCount(4), hashes(8 each), pathCount(4), paths (len(4) utf8)
+ * blocks: hash(8) device(8) inode(8) blockIndex(4) -> physical(8) length(4)
+ * </pre>
+ */
+final class Codec {
+  static final int FILE_KEY = 16, BLOCK_KEY = 28, BLOCK_VALUE = 12;
+
+  private Codec() {}
+
+  static byte[] fileKey(FileId id) {
+    return ByteBuffer.allocate(FILE_KEY).putLong(id.device()).putLong(id.inode()).array();
+  }
+
+  static FileId fileId(byte[] key) {
+    ByteBuffer b = ByteBuffer.wrap(key);
+    return new FileId(b.getLong(), b.getLong());
+  }
+
+  static byte[] blockKey(long hash, FileId id, int blockIndex) {
+    return ByteBuffer.allocate(BLOCK_KEY).putLong(hash).putLong(id.device()).putLong(id.inode()).putInt(blockIndex).array();
+  }
+
+  static long blockHash(byte[] key) {
+    return ByteBuffer.wrap(key).getLong(0);
+  }
+
+  static Posting posting(byte[] key, byte[] value) {
+    ByteBuffer k = ByteBuffer.wrap(key), v = ByteBuffer.wrap(value);
+    return new Posting(new FileId(k.getLong(8), k.getLong(16)), k.getInt(24), v.getLong(0), v.getInt(8));
+  }
+
+  static byte[] blockValue(long physical, int length) {
+    return ByteBuffer.allocate(BLOCK_VALUE).putLong(physical).putInt(length).array();
+  }
+
+  static byte[] fileValue(FileRecord r) {
+    List<byte[]> names = new ArrayList<>();
+    int pathBytes = 0;
+    for (Path p : r.paths()) {
+      byte[] n = p.toString().getBytes(StandardCharsets.UTF_8);
+      names.add(n);
+      pathBytes += 4 + n.length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(8 * 5 + 4 + 4 + 8 * r.hashes().length + 4 + pathBytes);
+    b.putLong(r.size()).putLong(r.mtimeNs()).putLong(r.ctimeNs()).putLong(r.epoch()).putLong(r.layoutHash());
+    b.putInt(r.blockSize()).putInt(r.hashes().length);
+    for (long h : r.hashes()) b.putLong(h);
+    b.putInt(names.size());
+    for (byte[] n : names) b.putInt(n.length).put(n);
+    return b.array();
+  }
+
+  static FileRecord fileRecord(byte[] key, byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value);
+    long size = b.getLong(), mtime = b.getLong(), ctime = b.getLong(), epoch = b.getLong(), layout = b.getLong();
+    int blockSize = b.getInt();
+    long[] hashes = new long[b.getInt()];
+    for (int i = 0; i < hashes.length; i++) hashes[i] = b.getLong();
+    int count = b.getInt();
+    List<Path> paths = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      byte[] n = new byte[b.getInt()];
+      b.get(n);
+      paths.add(Paths.get(new String(n, StandardCharsets.UTF_8)));
+    }
+    return new FileRecord(fileId(key), paths, size, mtime, ctime, epoch, layout, blockSize, hashes);
+  }
+
+  static byte[] longValue(long v) {
+    return ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  static long longOf(byte[] v) {
+    return ByteBuffer.wrap(v).getLong();
+  }
+}

@@ -1,0 +1,206 @@
+package dupex.index;
+
+import dupex.linux.Errno;
+import dupex.linux.Extent;
+import dupex.linux.FileHandle;
+import dupex.linux.FileStat;
+import dupex.linux.Linux;
+import dupex.linux.NativeIOException;
+import dupex.scanner.BlockHasher;
+import dupex.scanner.FileEntry;
+import dupex.scanner.FileScan;
+import dupex.scanner.PhysicalHashCache;
+import dupex.scanner.ScanCounters;
+import dupex.scanner.ScanListener;
+import dupex.scanner.ScanOptions;
+import dupex.scanner.SkipReason;
+import dupex.scanner.TreeWalker;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Brings the index up to date with a set of roots: walks them, keeps the hashes of files whose inode, size, mtime
+ * and ctime are unchanged (refreshing only their block layout), hashes the rest on a pool of readers, and forgets
+ * files that are gone. Files with shared extents not yet known by physical address are hashed last, so reflinked
+ * copies and snapshot members usually cost a FIEMAP call instead of a read.
+ */
+public final class IndexUpdater {
+  /** 1 Mi physical addresses (32 MiB) cover 128 GiB of shared data at the default block size. */
+  static final int CACHE_ENTRIES = 1 << 20;
+
+  private final BlockIndex index;
+  private final ScanOptions options;
+  private final ScanListener listener;
+  private final ScanCounters counters;
+  private final PhysicalHashCache cache = new PhysicalHashCache(CACHE_ENTRIES);
+  private final ThreadLocal<BlockHasher> hashers;
+  private final AtomicReference<IndexException> failure = new AtomicReference<>();
+  private final List<Pending> deferred = Collections.synchronizedList(new ArrayList<>());
+
+  private record Pending(FileEntry entry, FileRecord old) {}
+
+  public IndexUpdater(BlockIndex index, ScanOptions options, ScanListener listener, ScanCounters counters) {
+    if (options.blockSize() != index.settings().blockSize()) throw new IllegalArgumentException("block size differs from the index's");
+    this.index = index;
+    this.options = options;
+    this.listener = listener;
+    this.counters = counters;
+    this.hashers = ThreadLocal.withInitial(() -> new BlockHasher(options.blockSize(), cache, counters));
+  }
+
+  /**
+   * Scans the roots (absolute, normalized, on this index's filesystem) into the index.
+   *
+   * @return whether every root was walked to the end (false when cancelled)
+   * @throws NativeIOException a root cannot be stat'ed
+   */
+  public boolean scan(List<Path> roots, BooleanSupplier cancelled) throws IndexException, NativeIOException {
+    long epoch = index.beginRun();
+    boolean complete = true;
+    TreeWalker walker = new TreeWalker(options, listener, counters);
+    ThreadPoolExecutor pool = newPool();
+    try {
+      for (Path root : roots) {
+        long minSize = options.minSize() > 0 ? options.minSize() : Linux.statfs(root).blockSize();
+        walker.walk(root, minSize, entry -> {
+          if (cancelled.getAsBoolean() || failure.get() != null) throw new CancellationException();
+          visit(entry, epoch, pool);
+        });
+      }
+    } catch (CancellationException e) {
+      complete = false;
+    } finally {
+      drain(pool);
+    }
+    // Second pass: files whose shared extents were not known by physical address when first met.
+    ThreadPoolExecutor second = newPool();
+    try {
+      for (Pending p : deferred) {
+        if (cancelled.getAsBoolean() || failure.get() != null) {
+          complete = false;
+          break;
+        }
+        second.execute(() -> hashFile(p, epoch, false));
+      }
+    } finally {
+      drain(second);
+      deferred.clear();
+    }
+    if (failure.get() != null) throw failure.get();
+    if (complete) counters.filesRemoved.addAndGet(index.removeUnseen(epoch, roots));
+    return complete;
+  }
+
+  /** A bounded queue and caller-runs: the walk never runs far ahead of the readers. */
+  private ThreadPoolExecutor newPool() {
+    return new ThreadPoolExecutor(options.threads(), options.threads(), 1, TimeUnit.MINUTES,
+        new ArrayBlockingQueue<>(options.threads() * 4), new ThreadPoolExecutor.CallerRunsPolicy());
+  }
+
+  private static void drain(ExecutorService pool) {
+    pool.shutdown();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (pool.awaitTermination(1, TimeUnit.SECONDS)) break;
+      } catch (InterruptedException e) {
+        interrupted = true; // the readers in flight finish their file first
+      }
+    }
+    if (interrupted) Thread.currentThread().interrupt();
+  }
+
+  private void visit(FileEntry entry, long epoch, ThreadPoolExecutor pool) {
+    try {
+      FileRecord old = index.get(entry.id()).orElse(null);
+      FileStat st = entry.stat();
+      if (old != null && old.size() == st.size() && old.mtimeNs() == st.mtimeNs() && old.ctimeNs() == st.ctimeNs()) {
+        refresh(entry, old, epoch);
+      } else {
+        pool.execute(() -> hashFile(new Pending(entry, old), epoch, true));
+      }
+    } catch (IndexException e) {
+      failure.compareAndSet(null, e);
+    }
+  }
+
+  /** An unchanged file keeps its hashes; only its extent map is read, to learn where its blocks are now. */
+  private void refresh(FileEntry entry, FileRecord old, long epoch) throws IndexException {
+    try (FileHandle h = FileHandle.open(entry.path())) {
+      FileStat st = h.stat();
+      if (!sameFile(entry, st)) {
+        skip(entry, SkipReason.CHANGED, "replaced during the scan");
+        return;
+      }
+      long[] physicals = BlockHasher.physicals(h.extents(true), old.size(), old.blockSize());
+      for (int i = 0; i < physicals.length; i++) {
+        if (old.blockLength(i) == old.blockSize()) cache.put(physicals[i], old.hashes()[i]);
+      }
+      index.touch(old, entry.paths(), epoch, physicals);
+      counters.filesUnchanged.incrementAndGet();
+    } catch (NativeIOException e) {
+      skip(entry, e);
+    }
+  }
+
+  private void hashFile(Pending p, long epoch, boolean allowDefer) {
+    if (failure.get() != null) return;
+    FileEntry entry = p.entry();
+    try (FileHandle h = FileHandle.open(entry.path())) {
+      FileStat st = h.stat();
+      if (!sameFile(entry, st)) {
+        skip(entry, SkipReason.CHANGED, "replaced during the scan");
+        return;
+      }
+      List<Extent> extents = h.extents(true);
+      if (allowDefer && unknownSharedBlocks(extents, st.size())) {
+        deferred.add(p);
+        return;
+      }
+      FileScan scan = hashers.get().hash(entry, h, st, extents);
+      index.put(scan, p.old(), epoch);
+    } catch (NativeIOException e) {
+      skip(entry, e);
+    } catch (BlockHasher.ChangedException e) {
+      skip(entry, SkipReason.BUSY, e.getMessage() + "; it will be hashed on the next run");
+    } catch (IndexException e) {
+      failure.compareAndSet(null, e);
+    }
+  }
+
+  private boolean unknownSharedBlocks(List<Extent> extents, long size) {
+    int bs = options.blockSize();
+    for (Extent e : extents) {
+      if (!e.shared() || !e.addressable()) continue;
+      long first = (e.logical() + bs - 1) / bs * bs;
+      for (long off = first; off + bs <= Math.min(e.end(), size); off += bs) {
+        if (cache.get(e.physical() + (off - e.logical())) == FileScan.NO_DATA) return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean sameFile(FileEntry entry, FileStat st) {
+    return st.isRegularFile() && st.device() == entry.id().device() && st.inode() == entry.id().inode();
+  }
+
+  private void skip(FileEntry entry, NativeIOException e) {
+    if (e.errno() == Errno.ENOENT) skip(entry, SkipReason.VANISHED, "");
+    else if (e.errno() == Errno.ELOOP) skip(entry, SkipReason.CHANGED, "replaced by a symlink during the scan");
+    else skip(entry, SkipReason.UNREADABLE, e.getReason());
+  }
+
+  private void skip(FileEntry entry, SkipReason reason, String detail) {
+    counters.skip(reason);
+    listener.skipped(entry.path(), reason, detail);
+  }
+}

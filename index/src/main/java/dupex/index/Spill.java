@@ -1,0 +1,75 @@
+package dupex.index;
+
+import java.nio.file.Path;
+import java.util.function.BiConsumer;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/** A temporary column family that sorts what is put in it by key, for planning data larger than memory. */
+public final class Spill implements AutoCloseable {
+  static final String PREFIX = "spill-";
+  private static final int BATCH_OPS = 4096;
+  private final RocksDB db;
+  private final ColumnFamilyHandle cf;
+  private final WriteOptions writeOptions;
+  private final Path dir;
+  private WriteBatch batch = new WriteBatch();
+  private long count;
+
+  Spill(RocksDB db, ColumnFamilyHandle cf, WriteOptions writeOptions, Path dir) {
+    this.db = db;
+    this.cf = cf;
+    this.writeOptions = writeOptions;
+    this.dir = dir;
+  }
+
+  public void put(byte[] key, byte[] value) throws IndexException {
+    try {
+      batch.put(cf, key, value);
+      if (batch.count() >= BATCH_OPS) flushBatch();
+      count++;
+    } catch (RocksDBException e) {
+      throw BlockIndex.translate(dir, "spill", e);
+    }
+  }
+
+  private void flushBatch() throws RocksDBException {
+    if (batch.count() == 0) return;
+    db.write(writeOptions, batch);
+    batch.close();
+    batch = new WriteBatch();
+  }
+
+  public long count() {
+    return count;
+  }
+
+  /** Visits every entry in key order. */
+  public void forEach(BiConsumer<byte[], byte[]> action) throws IndexException {
+    try {
+      flushBatch();
+      try (RocksIterator it = db.newIterator(cf)) {
+        for (it.seekToFirst(); it.isValid(); it.next()) action.accept(it.key(), it.value());
+        it.status();
+      }
+    } catch (RocksDBException e) {
+      throw BlockIndex.translate(dir, "spill", e);
+    }
+  }
+
+  @Override
+  public void close() throws IndexException {
+    batch.close();
+    try {
+      db.dropColumnFamily(cf);
+    } catch (RocksDBException e) {
+      throw BlockIndex.translate(dir, "drop spill", e);
+    } finally {
+      cf.close();
+    }
+  }
+}

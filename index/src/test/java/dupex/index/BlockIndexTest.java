@@ -1,0 +1,137 @@
+package dupex.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dupex.scanner.FileId;
+import dupex.scanner.FileScan;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BlockIndexTest {
+  static final int BS = 4096;
+  @TempDir Path dir;
+
+  static FileScan scan(long inode, String path, long[] hashes, long[] physicals) {
+    return new FileScan(new FileId(7, inode), List.of(Path.of(path)), (long) hashes.length * BS, 1, 2, BS, hashes, physicals);
+  }
+
+  private List<DupeGroup> groups(BlockIndex index) {
+    List<DupeGroup> out = new ArrayList<>();
+    try (GroupIterator it = index.groups()) {
+      it.forEachRemaining(out::add);
+    }
+    return out;
+  }
+
+  @Test
+  void groupsStreamInHashOrderAndSkipOnePhysicalBlock() throws Exception {
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      long epoch = index.beginRun();
+      index.put(scan(1, "/r/a", new long[] {30, 10, 20}, new long[] {100, 200, 300}), null, epoch);
+      index.put(scan(2, "/r/b", new long[] {30, 10, FileScan.NO_DATA}, new long[] {100, 900, 0}), null, epoch);
+      List<DupeGroup> groups = groups(index);
+      assertEquals(1, groups.size(), "30 is on one physical block already; 20 is alone; NO_DATA is not posted");
+      assertEquals(10, groups.get(0).hash());
+      assertEquals(List.of(new Posting(new FileId(7, 1), 1, 200, BS), new Posting(new FileId(7, 2), 1, 900, BS)),
+          groups.get(0).members());
+    }
+  }
+
+  @Test
+  void replacingAFileRemovesItsOldPostings() throws Exception {
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      long epoch = index.beginRun();
+      FileRecord a = index.put(scan(1, "/r/a", new long[] {10, 11}, new long[] {1, 2}), null, epoch);
+      index.put(scan(2, "/r/b", new long[] {10, 11}, new long[] {3, 4}), null, epoch);
+      assertEquals(2, groups(index).size());
+      index.put(scan(1, "/r/a", new long[] {12, 11}, new long[] {1, 2}), a, epoch);
+      assertEquals(1, groups(index).size());
+      assertEquals(11, groups(index).get(0).hash());
+    }
+  }
+
+  @Test
+  void touchRewritesPhysicalsWhenTheLayoutMoved() throws Exception {
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      long epoch = index.beginRun();
+      FileRecord a = index.put(scan(1, "/r/a", new long[] {10}, new long[] {1}), null, epoch);
+      index.put(scan(2, "/r/b", new long[] {10}, new long[] {2}), null, epoch);
+      assertEquals(1, groups(index).size());
+      index.touch(a, a.paths(), index.beginRun(), new long[] {2});
+      assertEquals(0, groups(index).size(), "both now on physical 2");
+    }
+  }
+
+  @Test
+  void unseenFilesUnderWalkedRootsAreRemoved() throws Exception {
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      long e1 = index.beginRun();
+      index.put(scan(1, "/r/a", new long[] {10}, new long[] {1}), null, e1);
+      index.put(scan(2, "/r/b", new long[] {10}, new long[] {2}), null, e1);
+      index.put(scan(3, "/other/c", new long[] {10}, new long[] {3}), null, e1);
+      long e2 = index.beginRun();
+      FileRecord b = index.get(new FileId(7, 2)).orElseThrow();
+      index.touch(b, b.paths(), e2, new long[] {2});
+      assertEquals(1, index.removeUnseen(e2, List.of(Path.of("/r"))));
+      assertFalse(index.get(new FileId(7, 1)).isPresent());
+      assertTrue(index.get(new FileId(7, 3)).isPresent(), "not under the walked root");
+      assertEquals(2, groups(index).get(0).members().size());
+    }
+  }
+
+  @Test
+  void otherSettingsAreRefused() throws Exception {
+    BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS)).close();
+    IndexException.SettingsMismatch e = assertThrows(IndexException.SettingsMismatch.class,
+        () -> BlockIndex.open(dir.resolve("idx"), new IndexSettings(2 * BS)));
+    assertTrue(e.getMessage().contains("blockSize=4096") && e.getMessage().contains("rm -rf"), e.getMessage());
+  }
+
+  @Test
+  void aSecondOpenIsLocked() throws Exception {
+    try (BlockIndex first = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      assertThrows(IndexException.Locked.class, () -> BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS)));
+    }
+  }
+
+  @Test
+  void garbageIsReportedCorrupt() throws Exception {
+    Path idx = dir.resolve("idx");
+    BlockIndex.open(idx, new IndexSettings(BS)).close();
+    try (var files = Files.list(idx)) {
+      for (Path p : files.toList()) {
+        String n = p.getFileName().toString();
+        if (n.startsWith("MANIFEST") || n.equals("CURRENT")) Files.write(p, new byte[] {1, 2, 3, 4, 5});
+      }
+    }
+    IndexException.Corrupt e = assertThrows(IndexException.Corrupt.class, () -> BlockIndex.open(idx, new IndexSettings(BS)));
+    assertTrue(e.getMessage().contains("rm -rf " + idx), e.getMessage());
+  }
+
+  @Test
+  void spillSortsByKeyAndIsDroppedOnClose() throws Exception {
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      List<Long> seen = new ArrayList<>();
+      try (Spill s = index.openSpill("t")) {
+        for (long v : new long[] {5, 1, 9, 3}) s.put(ByteBuffer.allocate(8).putLong(v).array(), new byte[0]);
+        s.forEach((k, v) -> seen.add(ByteBuffer.wrap(k).getLong()));
+      }
+      assertEquals(List.of(1L, 3L, 5L, 9L), seen);
+    }
+  }
+
+  @Test
+  void directoryIsCreatedPrivate() throws Exception {
+    Path idx = dir.resolve("idx");
+    BlockIndex.open(idx, new IndexSettings(BS)).close();
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(idx)));
+  }
+}

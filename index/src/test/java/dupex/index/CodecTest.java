@@ -1,0 +1,52 @@
+package dupex.index;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dupex.scanner.FileId;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CodecTest {
+  @Test
+  void fileRecordRoundTrips() {
+    FileRecord r = new FileRecord(new FileId(0x803, 123456789L), List.of(Path.of("/a/b"), Path.of("/c/ü d")),
+        1 << 20, 11L, 22L, 3, 44L, 131072, new long[] {5, -6, 0, 7, 8, 9, 10, 11});
+    byte[] key = Codec.fileKey(r.id());
+    FileRecord back = Codec.fileRecord(key, Codec.fileValue(r));
+    assertEquals(r.id(), back.id());
+    assertEquals(r.paths(), back.paths());
+    assertEquals(List.of(r.size(), r.mtimeNs(), r.ctimeNs(), r.epoch(), r.layoutHash()),
+        List.of(back.size(), back.mtimeNs(), back.ctimeNs(), back.epoch(), back.layoutHash()));
+    assertEquals(r.blockSize(), back.blockSize());
+    assertArrayEquals(r.hashes(), back.hashes());
+  }
+
+  @Test
+  void blockKeysSortByUnsignedHashThenFileThenBlock() {
+    FileId a = new FileId(1, 2), b = new FileId(1, 3);
+    byte[][] keys = {
+        Codec.blockKey(-1L, a, 0), Codec.blockKey(5, b, 0), Codec.blockKey(5, a, 7), Codec.blockKey(5, a, 1),
+        Codec.blockKey(1, b, 9)};
+    Arrays.sort(keys, Arrays::compareUnsigned);
+    assertEquals(1, Codec.blockHash(keys[0]));
+    assertEquals(new Posting(a, 1, 99, 4096), Codec.posting(keys[1], Codec.blockValue(99, 4096)));
+    assertEquals(new Posting(a, 7, 0, 10), Codec.posting(keys[2], Codec.blockValue(0, 10)));
+    assertEquals(b, Codec.posting(keys[3], Codec.blockValue(0, 1)).file());
+    assertEquals(-1L, Codec.blockHash(keys[4]), "unsigned order puts the top bit last");
+    assertEquals(Codec.BLOCK_KEY, keys[0].length);
+  }
+
+  @Test
+  void groupsNeedTwoPlacesNotAllOnOnePhysicalBlock() {
+    FileId a = new FileId(1, 2), b = new FileId(1, 3);
+    assertTrue(!GroupIterator.worthSharing(List.of(new Posting(a, 0, 100, 4096))));
+    assertTrue(!GroupIterator.worthSharing(List.of(new Posting(a, 0, 100, 4096), new Posting(b, 0, 100, 4096))));
+    assertTrue(GroupIterator.worthSharing(List.of(new Posting(a, 0, 100, 4096), new Posting(b, 0, 200, 4096))));
+    assertTrue(GroupIterator.worthSharing(List.of(new Posting(a, 0, 0, 4096), new Posting(b, 0, 0, 4096))),
+        "unknown physical addresses may differ");
+  }
+}

@@ -1,0 +1,131 @@
+package dupex.scanner;
+
+import dupex.linux.Extent;
+import dupex.linux.FileHandle;
+import dupex.linux.FileStat;
+import dupex.linux.NativeIOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import net.jpountz.xxhash.XXHash64;
+import net.jpountz.xxhash.XXHashFactory;
+
+/**
+ * Hashes a file's data in fixed blocks aligned to its start with XXH64 seeded by the block's length (so a short
+ * last block only matches a block of the same length). Reads only blocks that hold data according to FIEMAP, in
+ * large sequential reads into an aligned direct buffer, and takes the hash of a block whose physical address was
+ * hashed already from the cache instead of reading it. One instance per thread.
+ */
+public final class BlockHasher {
+  /** Large sequential reads keep a disk streaming; 8 MiB is past where larger reads stop helping. */
+  static final int READ_SIZE = 8 << 20;
+  private static final XXHash64 XXH64 = XXHashFactory.fastestInstance().hash64();
+
+  private final int blockSize;
+  private final PhysicalHashCache cache;
+  private final ScanCounters counters;
+  private final ByteBuffer buffer;
+
+  public BlockHasher(int blockSize, PhysicalHashCache cache, ScanCounters counters) {
+    this.blockSize = blockSize;
+    this.cache = cache;
+    this.counters = counters;
+    int size = Math.max(READ_SIZE, blockSize);
+    // A misaligned buffer made reads several times slower: align to the page.
+    this.buffer = ByteBuffer.allocateDirect(size + 4096).alignedSlice(4096);
+  }
+
+  /** The hash of one block's bytes; never {@link FileScan#NO_DATA}. */
+  public static long hash(ByteBuffer data, int offset, int length) {
+    long h = XXH64.hash(data, offset, length, length);
+    return h == FileScan.NO_DATA ? 1 : h;
+  }
+
+  /** Why a file could not be hashed as scanned: it changed or vanished meanwhile. */
+  public static final class ChangedException extends Exception {
+    public ChangedException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Hashes an open file whose fstat matched the walk. {@code extents} is its FIEMAP (taken with SYNC).
+   *
+   * @throws ChangedException the file's size or mtime changed while it was read
+   */
+  public FileScan hash(FileEntry entry, FileHandle file, FileStat stat, List<Extent> extents)
+      throws NativeIOException, ChangedException {
+    long size = stat.size();
+    int blocks = FileScan.blockCount(size, blockSize);
+    long[] hashes = new long[blocks];
+    long[] physicals = new long[blocks];
+    boolean[] needsRead = new boolean[blocks];
+    layout(extents, size, blockSize, physicals, needsRead);
+    for (int i = 0; i < blocks; i++) {
+      if (!needsRead[i]) continue;
+      long cached = physicals[i] != 0 && blockLength(size, i) == blockSize ? cache.get(physicals[i]) : FileScan.NO_DATA;
+      if (cached != FileScan.NO_DATA) {
+        hashes[i] = cached;
+        needsRead[i] = false;
+        counters.bytesReused.addAndGet(blockSize);
+      }
+    }
+    file.adviseSequential();
+    int perRead = buffer.capacity() / blockSize;
+    for (int i = 0; i < blocks; ) {
+      if (!needsRead[i]) {
+        i++;
+        continue;
+      }
+      int run = 1;
+      while (run < perRead && i + run < blocks && needsRead[i + run]) run++;
+      long offset = (long) i * blockSize;
+      int length = (int) Math.min((long) run * blockSize, size - offset);
+      buffer.clear().limit(length);
+      int got = file.read(buffer, offset);
+      counters.bytesRead.addAndGet(got);
+      if (got < length) throw new ChangedException("shrank while it was read");
+      for (int k = 0; k < run; k++) {
+        int b = i + k;
+        int len = blockLength(size, b);
+        hashes[b] = hash(buffer, k * blockSize, len);
+        if (physicals[b] != 0 && len == blockSize) cache.put(physicals[b], hashes[b]);
+      }
+      counters.blocksHashed.addAndGet(run);
+      i += run;
+    }
+    FileStat after = file.stat();
+    if (after.size() != stat.size() || after.mtimeNs() != stat.mtimeNs()) throw new ChangedException("changed while it was read");
+    counters.filesHashed.incrementAndGet();
+    return new FileScan(entry.id(), entry.paths(), size, stat.mtimeNs(), stat.ctimeNs(), blockSize, hashes, physicals);
+  }
+
+  /** Physical address of each block of a file (0 where not one contiguous unencoded run), from its extent map. */
+  public static long[] physicals(List<Extent> extents, long size, int blockSize) {
+    int blocks = FileScan.blockCount(size, blockSize);
+    long[] physicals = new long[blocks];
+    layout(extents, size, blockSize, physicals, new boolean[blocks]);
+    return physicals;
+  }
+
+  private int blockLength(long size, int blockIndex) {
+    return (int) Math.min(blockSize, size - (long) blockIndex * blockSize);
+  }
+
+  /**
+   * From the extent map: which blocks hold shareable data (and must be hashed), and for blocks lying whole in one
+   * addressable extent, their physical address (extents never overlap, so whole coverage by one is unambiguous).
+   */
+  static void layout(List<Extent> extents, long size, int blockSize, long[] physicals, boolean[] hasData) {
+    for (Extent e : extents) {
+      if (!e.shareable() || e.logical() >= size) continue;
+      long end = Math.min(e.end(), size);
+      int first = (int) (e.logical() / blockSize), last = (int) ((end - 1) / blockSize);
+      for (int b = first; b <= last; b++) {
+        hasData[b] = true;
+        long start = (long) b * blockSize, stop = Math.min(start + blockSize, size);
+        if (e.addressable() && e.logical() <= start && e.end() >= stop) physicals[b] = e.physical() + (start - e.logical());
+      }
+    }
+  }
+
+}

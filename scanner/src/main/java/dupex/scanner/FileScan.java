@@ -1,0 +1,30 @@
+package dupex.scanner;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A hashed file: its identity and stat as read, and per block of {@code blockSize} bytes (the last may be short)
+ * the block's hash ({@link #NO_DATA} for a block that is all hole or preallocation) and its physical address
+ * (0 when the block is not one contiguous, unencoded run on disk).
+ */
+public record FileScan(FileId id, List<Path> paths, long size, long mtimeNs, long ctimeNs, int blockSize,
+                       long[] hashes, long[] physicals) {
+  /** The hash of a block with no data to share. A real hash of 0 is stored as 1. */
+  public static final long NO_DATA = 0;
+
+  public FileScan {
+    paths = List.copyOf(paths);
+    if (hashes.length != blockCount(size, blockSize) || physicals.length != hashes.length) {
+      throw new IllegalArgumentException("block arrays do not match size " + size);
+    }
+  }
+
+  public static int blockCount(long size, int blockSize) {
+    return (int) ((size + blockSize - 1) / blockSize);
+  }
+
+  public int blockLength(int blockIndex) {
+    return (int) Math.min(blockSize, size - (long) blockIndex * blockSize);
+  }
+}
