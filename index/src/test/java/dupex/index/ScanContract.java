@@ -1,0 +1,222 @@
+package dupex.index;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dupex.linux.Fixtures;
+import dupex.linux.Linux;
+import dupex.linux.LoopFs;
+import dupex.scanner.FileId;
+import dupex.scanner.ScanCounters;
+import dupex.scanner.ScanOptions;
+import dupex.scanner.SkipReason;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scanning real trees into the index; each filesystem subclasses it. */
+@Tag("fs")
+abstract class ScanContract {
+  static final int MiB = 1 << 20, BS = ScanOptions.DEFAULT_BLOCK_SIZE;
+  LoopFs fs;
+  Path root;
+  @TempDir Path indexDir;
+
+  protected abstract LoopFs.Kind kind();
+
+  @BeforeEach
+  void mount(TestInfo info) throws Exception {
+    fs = LoopFs.create(kind(), getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName());
+    root = Files.createDirectory(fs.root().resolve("data"));
+  }
+
+  @AfterEach
+  void unmount() {
+    if (fs != null) fs.close();
+  }
+
+  ScanCounters scan() throws Exception {
+    ScanCounters c = new ScanCounters();
+    try (BlockIndex index = BlockIndex.open(indexDir.resolve("idx"), new IndexSettings(BS))) {
+      assertTrue(new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> {}, c).scan(List.of(root), () -> false));
+    }
+    return c;
+  }
+
+  FileRecord record(Path file) throws Exception {
+    var st = Linux.lstat(file);
+    try (BlockIndex index = BlockIndex.open(indexDir.resolve("idx"), new IndexSettings(BS))) {
+      return index.get(new FileId(st.device(), st.inode())).orElse(null);
+    }
+  }
+
+  long fileCount() throws Exception {
+    long[] n = {0};
+    try (BlockIndex index = BlockIndex.open(indexDir.resolve("idx"), new IndexSettings(BS))) {
+      index.forEachFile(r -> n[0]++);
+    }
+    return n[0];
+  }
+
+  @Test
+  void identicalContentWithDifferentLayoutsHashesTheSame() throws Exception {
+    byte[] data = Fixtures.randomBytes(1, 4 * MiB + 5000);
+    Path a = Fixtures.write(root.resolve("a"), data);
+    // b is written backwards in 4 KiB pieces, interleaved with another file, each piece synced: many extents.
+    Path b = root.resolve("b"), noise = root.resolve("noise");
+    try (FileChannel cb = FileChannel.open(b, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+         FileChannel cn = FileChannel.open(noise, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      for (int off = (data.length - 1) / 4096 * 4096; off >= 0; off -= 4096) {
+        cb.write(ByteBuffer.wrap(data, off, Math.min(4096, data.length - off)), off);
+        cn.write(ByteBuffer.wrap(Fixtures.randomBytes(off, 4096)));
+        cb.force(false);
+        cn.force(false);
+      }
+    }
+    assertTrue(Fixtures.extents(b).size() > Fixtures.extents(a).size(), "the layouts differ");
+    scan();
+    assertArrayEquals(record(a).hashes(), record(b).hashes());
+    assertEquals(FileScanBlocks.count(data.length), record(a).hashes().length);
+  }
+
+  /** Block counts at the default block size. */
+  static final class FileScanBlocks {
+    static int count(long size) {
+      return (int) ((size + BS - 1) / BS);
+    }
+  }
+
+  @Test
+  void holesAreNotRead() throws Exception {
+    Path f = root.resolve("sparse");
+    Fixtures.write(f, 0, Fixtures.randomBytes(2, MiB));
+    Fixtures.write(f, 63L * MiB, Fixtures.randomBytes(3, MiB));
+    ScanCounters c = scan();
+    assertEquals(2 * MiB, c.bytesRead.get(), "only the two data megabytes are read");
+    long[] hashes = record(f).hashes();
+    assertEquals(512, hashes.length);
+    assertEquals(0, hashes[100], "a hole block has no hash");
+  }
+
+  @Test
+  void rescanOfAnUnchangedTreeReadsNothing() throws Exception {
+    for (int i = 0; i < 20; i++) Fixtures.writeRandom(root.resolve("d" + (i % 3) + "/f" + i), i, 300_000);
+    ScanCounters first = scan();
+    assertEquals(20, first.filesHashed.get());
+    ScanCounters second = scan();
+    assertEquals(0, second.bytesRead.get());
+    assertEquals(0, second.filesHashed.get());
+    assertEquals(20, second.filesUnchanged.get());
+  }
+
+  @Test
+  void changesAreFollowed() throws Exception {
+    Path modified = Fixtures.writeRandom(root.resolve("modified"), 1, MiB);
+    Path appended = Fixtures.writeRandom(root.resolve("appended"), 2, MiB);
+    Path truncated = Fixtures.writeRandom(root.resolve("truncated"), 3, MiB);
+    Path deleted = Fixtures.writeRandom(root.resolve("deleted"), 4, MiB);
+    Path renamed = Fixtures.writeRandom(root.resolve("renamed"), 5, MiB);
+    Fixtures.writeRandom(root.resolve("same"), 6, MiB);
+    scan();
+    long[] modifiedBefore = record(modified).hashes();
+    long[] renamedBefore = record(renamed).hashes();
+
+    Fixtures.write(modified, 200_000, new byte[] {1, 2, 3});
+    Fixtures.write(appended, MiB, Fixtures.randomBytes(7, 300_000));
+    try (FileChannel ch = FileChannel.open(truncated, StandardOpenOption.WRITE)) {
+      ch.truncate(MiB / 2);
+    }
+    Files.delete(deleted);
+    Path moved = Files.move(renamed, root.resolve("moved"));
+
+    ScanCounters c = scan();
+    assertEquals(1, c.filesUnchanged.get(), "only 'same' is unchanged");
+    assertEquals(1, c.filesRemoved.get(), "'deleted' is forgotten");
+    FileRecord m = record(modified);
+    assertEquals(modifiedBefore[0], m.hashes()[0]);
+    assertNotEquals(modifiedBefore[1], m.hashes()[1], "the block holding offset 200000 changed");
+    assertEquals(FileScanBlocks.count(MiB + 300_000), record(appended).hashes().length);
+    assertEquals(FileScanBlocks.count(MiB / 2), record(truncated).hashes().length);
+    FileRecord r = record(moved);
+    assertEquals(List.of(moved), r.paths());
+    assertArrayEquals(renamedBefore, r.hashes());
+    assertEquals(5, fileCount());
+  }
+
+  @Test
+  void hardLinksAreHashedOnce() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 1, 2 * MiB);
+    Files.createLink(root.resolve("b"), a);
+    ScanCounters c = scan();
+    assertEquals(1, c.filesHashed.get());
+    assertEquals(2 * MiB, c.bytesRead.get());
+    assertEquals(List.of(a, root.resolve("b")), record(a).paths());
+  }
+
+  @Test
+  void reflinkedCopyIsHashedWithoutReadingItsData() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 1, 4 * MiB);
+    scan();
+    LoopFs.run(List.of("cp", "--reflink=always", a.toString(), root.resolve("b").toString()));
+    LoopFs.run(List.of("cp", "--reflink=always", a.toString(), root.resolve("c").toString()));
+    ScanCounters c = scan();
+    assertEquals(0, c.bytesRead.get(), "the copies' blocks are known by physical address");
+    assertEquals(8 * MiB, c.bytesReused.get());
+    assertArrayEquals(record(a).hashes(), record(root.resolve("b")).hashes());
+  }
+
+  @Test
+  void reflinkedCopiesFoundInOneRunAreReadOnce() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 1, 4 * MiB);
+    LoopFs.run(List.of("cp", "--reflink=always", a.toString(), root.resolve("b").toString()));
+    ScanCounters c = scan();
+    assertEquals(4 * MiB, c.bytesRead.get());
+    assertEquals(4 * MiB, c.bytesReused.get());
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aFifoDoesNotHangTheWalk() throws Exception {
+    Fixtures.writeRandom(root.resolve("a"), 1, MiB);
+    LoopFs.run(List.of("mkfifo", root.resolve("fifo").toString()));
+    ScanCounters c = scan();
+    assertEquals(1, c.filesHashed.get());
+    assertEquals(1, c.skipped(SkipReason.SPECIAL_FILE));
+  }
+
+  @Test
+  void symlinkToADirectoryOutsideTheRootIsNotFollowed() throws Exception {
+    Path outside = Files.createDirectory(fs.root().resolve("outside"));
+    Fixtures.writeRandom(outside.resolve("x"), 1, MiB);
+    Fixtures.writeRandom(root.resolve("a"), 2, MiB);
+    Files.createSymbolicLink(root.resolve("link"), outside);
+    ScanCounters c = scan();
+    assertEquals(1, c.filesSeen.get());
+    assertEquals(1, c.skipped(SkipReason.SYMLINK));
+    assertFalse(fileCount() > 1);
+  }
+
+  @Test
+  void fileChangedAfterItsWalkIsHashedAsItIsNow() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 1, MiB);
+    scan();
+    FileRecord before = record(a);
+    Fixtures.write(a, Fixtures.randomBytes(9, MiB));
+    scan();
+    assertNotEquals(before.hashes()[0], record(a).hashes()[0]);
+  }
+}

@@ -1,0 +1,102 @@
+package dupex.scanner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dupex.linux.Fixtures;
+import dupex.linux.LoopFs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TreeWalkerTest {
+  @TempDir Path dir;
+
+  private List<FileEntry> walk(ScanOptions options, ScanCounters counters, long minSize) throws Exception {
+    List<FileEntry> out = new ArrayList<>();
+    new TreeWalker(options, ScanListener.NONE, counters).walk(dir, minSize, out::add);
+    return out;
+  }
+
+  @Test
+  void regularFilesInSortedOrderWithoutSpecialFilesOrSymlinks() throws Exception {
+    Fixtures.write(dir.resolve("b/2"), new byte[100]);
+    Fixtures.write(dir.resolve("b/1"), new byte[100]);
+    Fixtures.write(dir.resolve("a"), new byte[100]);
+    Path outside = Files.createTempDirectory("walker-outside");
+    Fixtures.write(outside.resolve("x"), new byte[100]);
+    Files.createSymbolicLink(dir.resolve("link-dir"), outside);
+    Files.createSymbolicLink(dir.resolve("link-file"), dir.resolve("a"));
+    LoopFs.run(List.of("mkfifo", dir.resolve("fifo").toString()));
+    ScanCounters c = new ScanCounters();
+    List<FileEntry> files = walk(ScanOptions.defaults(), c, 1);
+    assertEquals(List.of(dir.resolve("a"), dir.resolve("b/1"), dir.resolve("b/2")), files.stream().map(FileEntry::path).toList());
+    assertEquals(2, c.skipped(SkipReason.SYMLINK));
+    assertEquals(1, c.skipped(SkipReason.SPECIAL_FILE));
+  }
+
+  @Test
+  void hardLinksAreOneFileWithAllPaths() throws Exception {
+    Path a = Fixtures.write(dir.resolve("a"), new byte[100]);
+    Files.createLink(dir.resolve("z"), a);
+    Files.createLink(dir.resolve("m"), a);
+    ScanCounters c = new ScanCounters();
+    List<FileEntry> files = walk(ScanOptions.defaults(), c, 1);
+    assertEquals(1, files.size());
+    assertEquals(List.of(dir.resolve("a"), dir.resolve("m"), dir.resolve("z")), files.get(0).paths());
+    assertEquals(1, c.filesSeen.get());
+    assertEquals(100, c.bytesSeen.get());
+  }
+
+  @Test
+  void excludesMatchNamesAndRelativePaths() throws Exception {
+    Fixtures.write(dir.resolve("keep/a.dat"), new byte[100]);
+    Fixtures.write(dir.resolve("keep/a.tmp"), new byte[100]);
+    Fixtures.write(dir.resolve("cache/b.dat"), new byte[100]);
+    Fixtures.write(dir.resolve("deep/cache/c.dat"), new byte[100]);
+    ScanOptions o = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of("*.tmp", "cache"), 1);
+    assertEquals(List.of(dir.resolve("keep/a.dat")), walk(o, new ScanCounters(), 1).stream().map(FileEntry::path).toList());
+    ScanOptions rel = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of("deep/cache"), 1);
+    assertEquals(3, walk(rel, new ScanCounters(), 1).size());
+  }
+
+  @Test
+  void smallFilesAreSkipped() throws Exception {
+    Fixtures.write(dir.resolve("small"), new byte[100]);
+    Fixtures.write(dir.resolve("big"), new byte[5000]);
+    Fixtures.write(dir.resolve("empty"), new byte[0]);
+    ScanCounters c = new ScanCounters();
+    assertEquals(1, walk(ScanOptions.defaults(), c, 4096).size());
+    assertEquals(2, c.skipped(SkipReason.TOO_SMALL));
+  }
+
+  @Test
+  void unreadableDirectoryIsReportedAndTheWalkGoesOn() throws Exception {
+    Fixtures.write(dir.resolve("a/x"), new byte[100]);
+    Fixtures.write(dir.resolve("b/y"), new byte[100]);
+    Files.setPosixFilePermissions(dir.resolve("a"), java.util.Set.of());
+    try {
+      ScanCounters c = new ScanCounters();
+      List<Path> skipped = new ArrayList<>();
+      List<FileEntry> files = new ArrayList<>();
+      new TreeWalker(ScanOptions.defaults(), (p, r, d) -> skipped.add(p), c).walk(dir, 1, files::add);
+      if ("root".equals(System.getProperty("user.name"))) {
+        assertEquals(2, files.size(), "root reads it anyway");
+      } else {
+        assertEquals(List.of(dir.resolve("b/y")), files.stream().map(FileEntry::path).toList());
+        assertEquals(1, c.skipped(SkipReason.UNREADABLE));
+      }
+    } finally {
+      Files.setPosixFilePermissions(dir.resolve("a"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  @Test
+  void optionsAreValidated() {
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new ScanOptions(3000, 0, List.of(), 1));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new ScanOptions(2048, 0, List.of(), 1));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new ScanOptions(4096, 0, List.of(), 0));
+  }
+}
