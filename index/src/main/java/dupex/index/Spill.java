@@ -61,6 +61,48 @@ public final class Spill implements AutoCloseable {
     }
   }
 
+  /** Opens a cursor at the first entry, in key order. Close it before the spill. */
+  public Cursor cursor() throws IndexException {
+    try {
+      flushBatch();
+    } catch (RocksDBException e) {
+      throw BlockIndex.translate(dir, "spill", e);
+    }
+    RocksIterator it = db.newIterator(cf);
+    it.seekToFirst();
+    return new Cursor(it);
+  }
+
+  /** A position in a spill: {@link #valid()}, then {@link #key()} and {@link #value()}, then {@link #next()}. */
+  public static final class Cursor implements AutoCloseable {
+    private final RocksIterator it;
+
+    Cursor(RocksIterator it) {
+      this.it = it;
+    }
+
+    public boolean valid() {
+      return it.isValid();
+    }
+
+    public byte[] key() {
+      return it.key();
+    }
+
+    public byte[] value() {
+      return it.value();
+    }
+
+    public void next() {
+      it.next();
+    }
+
+    @Override
+    public void close() {
+      it.close();
+    }
+  }
+
   @Override
   public void close() throws IndexException {
     batch.close();

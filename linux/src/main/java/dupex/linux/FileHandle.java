@@ -121,6 +121,11 @@ public final class FileHandle implements AutoCloseable {
     return total;
   }
 
+  /** syncfs(2): writes out the filesystem holding this file; on btrfs it also commits the transaction that frees extents. */
+  public void syncFilesystem() throws NativeIOException {
+    if (Native.LIBC.syncfs(fd) < 0) throw new NativeIOException("syncfs", path, null, Native.errno());
+  }
+
   /** posix_fadvise(SEQUENTIAL): larger readahead for a whole-file read. Advice only; failure is ignored. */
   public void adviseSequential() {
     Native.LIBC.posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);

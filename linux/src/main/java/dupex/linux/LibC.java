@@ -27,5 +27,7 @@ public interface LibC {
 
   int isatty(int fd);
 
+  @SaveError int syncfs(int fd);
+
   String strerror(int errnum);
 }

@@ -1,0 +1,14 @@
+package dupex.dedupe;
+
+import dupex.scanner.SkipReason;
+import java.nio.file.Path;
+
+/** Hears what the dedupe pass skipped or was refused, and its progress; the CLI prints it. */
+public interface DedupeListener {
+  DedupeListener NONE = new DedupeListener() {};
+
+  default void skipped(Path path, SkipReason reason, String detail) {}
+
+  /** After each job: bytes done so far of the plan's total. */
+  default void progress(long bytesDone, long bytesTotal) {}
+}

@@ -1,0 +1,26 @@
+package dupex.dedupe;
+
+import java.time.Duration;
+
+/**
+ * How to dedupe: bytes per kernel call (short calls keep file locks short), an optional deadline after which no
+ * new call starts, and how often to retry a destination busy with a btrfs send (EAGAIN).
+ */
+public record DedupeOptions(long roundLength, Duration maxRuntime, int busyRetries, Duration busyBackoff) {
+  /** 16-32 MiB rounds: short locks, and a range small enough to read into the page cache just before its call. */
+  public static final long DEFAULT_ROUND = 16L << 20;
+
+  public DedupeOptions {
+    if (roundLength < 4096 || roundLength > (1L << 30)) throw new IllegalArgumentException("round must be from 4 KiB to 1 GiB");
+    if (maxRuntime != null && maxRuntime.isNegative()) throw new IllegalArgumentException("--max-runtime must not be negative");
+    if (busyRetries < 0) throw new IllegalArgumentException("busyRetries must not be negative");
+  }
+
+  public static DedupeOptions defaults() {
+    return new DedupeOptions(DEFAULT_ROUND, null, 3, Duration.ofSeconds(2));
+  }
+
+  public DedupeOptions withMaxRuntime(Duration d) {
+    return new DedupeOptions(roundLength, d, busyRetries, busyBackoff);
+  }
+}

@@ -1,0 +1,112 @@
+package dupex.dedupe;
+
+import dupex.index.BlockIndex;
+import dupex.index.DupeGroup;
+import dupex.index.GroupIterator;
+import dupex.index.IndexException;
+import dupex.index.Posting;
+import dupex.index.Spill;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns duplicate groups into maximal ranges. Each group gets one source (the physical block most members
+ * already share, then the lowest file and block), chosen the same way for every group so that consecutive
+ * duplicate blocks of two files pair up the same way; the (destination, source, offset delta, block) pairs are
+ * spilled to disk in that order, where runs of consecutive blocks coalesce into ranges, which are spilled again
+ * largest first.
+ */
+public final class DedupePlanner {
+  private final BlockIndex index;
+
+  public DedupePlanner(BlockIndex index) {
+    this.index = index;
+  }
+
+  public DedupePlan plan() throws IndexException {
+    PlanTotals totals = new PlanTotals();
+    Spill ranges = index.openSpill("ranges");
+    try (Spill pairs = index.openSpill("pairs")) {
+      try (GroupIterator groups = index.groups()) {
+        while (groups.hasNext()) addGroup(groups.next(), pairs, totals);
+      }
+      coalesce(pairs, ranges, totals);
+      return new DedupePlan(index, ranges, totals);
+    } catch (IndexException | RuntimeException e) {
+      ranges.close();
+      throw e;
+    }
+  }
+
+  static final Comparator<Posting> BY_PLACE = Comparator.comparing(Posting::file).thenComparingInt(Posting::blockIndex);
+
+  /** Picks the group's source and spills one pair per destination; estimates bytes freed per physical block. */
+  void addGroup(DupeGroup group, Spill pairs, PlanTotals totals) throws IndexException {
+    List<Posting> members = group.members();
+    Map<Long, Integer> perPhysical = new HashMap<>();
+    for (Posting p : members) if (p.physical() != 0) perPhysical.merge(p.physical(), 1, Integer::sum);
+    Posting source = null;
+    for (Posting p : members) {
+      if (source == null) {
+        source = p;
+        continue;
+      }
+      int have = source.physical() == 0 ? 0 : perPhysical.get(source.physical());
+      int cand = p.physical() == 0 ? 0 : perPhysical.get(p.physical());
+      if (cand > have || (cand == have && BY_PLACE.compare(p, source) < 0)) source = p;
+    }
+    totals.groups++;
+    long freed = 0;
+    java.util.Set<Long> counted = new java.util.HashSet<>();
+    for (Posting p : members) {
+      if (p == source) continue;
+      if (p.physical() != 0 && p.physical() == source.physical()) {
+        totals.alreadySharedBytes += p.length();
+        continue;
+      }
+      long delta = (long) p.blockIndex() - source.blockIndex();
+      pairs.put(PlanKeys.pair(p.file(), source.file(), delta, p.blockIndex()), PlanKeys.intValue(p.length()));
+      totals.dupeBytes += p.length();
+      if (p.physical() == 0 || counted.add(p.physical())) freed += p.length();
+    }
+    totals.estimatedFreedBytes += freed;
+  }
+
+  /** Merges consecutive blocks of one (dest, source, delta) into ranges; a range inside one file never overlaps itself. */
+  void coalesce(Spill pairs, Spill ranges, PlanTotals totals) throws IndexException {
+    long blockSize = index.settings().blockSize();
+    try (Spill.Cursor c = pairs.cursor()) {
+      PlanKeys.Pair run = null;
+      int runBlocks = 0;
+      long runBytes = 0;
+      for (; c.valid(); c.next()) {
+        PlanKeys.Pair p = PlanKeys.pair(c.key());
+        int length = PlanKeys.intOf(c.value());
+        boolean extends_ = run != null && p.dst().equals(run.dst()) && p.src().equals(run.src())
+            && p.delta() == run.delta() && p.dstBlock() == run.dstBlock() + runBlocks
+            && runBytes == (long) runBlocks * blockSize // only full blocks can be followed
+            && !(p.dst().equals(p.src()) && runBlocks >= Math.abs(p.delta()));
+        if (extends_) {
+          runBlocks++;
+          runBytes += length;
+          continue;
+        }
+        if (run != null) emit(run, runBytes, ranges, totals);
+        run = p;
+        runBlocks = 1;
+        runBytes = length;
+      }
+      if (run != null) emit(run, runBytes, ranges, totals);
+    }
+  }
+
+  private void emit(PlanKeys.Pair run, long bytes, Spill ranges, PlanTotals totals) throws IndexException {
+    long blockSize = index.settings().blockSize();
+    long dstOffset = run.dstBlock() * blockSize;
+    long srcOffset = (run.dstBlock() - run.delta()) * blockSize;
+    ranges.put(PlanKeys.range(new DupeRange(run.src(), srcOffset, run.dst(), dstOffset, bytes)), new byte[0]);
+    totals.ranges++;
+  }
+}

@@ -1,0 +1,102 @@
+package dupex.dedupe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dupex.index.BlockIndex;
+import dupex.index.IndexSettings;
+import dupex.scanner.FileId;
+import dupex.scanner.FileScan;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DedupePlannerTest {
+  static final int BS = 4096;
+  @TempDir Path dir;
+
+  static FileId id(long inode) {
+    return new FileId(7, inode);
+  }
+
+  /** A file whose blocks have the given hashes, each on its own physical block. */
+  static FileScan file(long inode, long size, long... hashes) {
+    long[] phys = new long[hashes.length];
+    for (int i = 0; i < phys.length; i++) phys[i] = (inode << 32) + (long) i * BS;
+    return new FileScan(id(inode), List.of(Path.of("/r/f" + inode)), size, 1, 1, BS, hashes, phys);
+  }
+
+  List<DedupeJob> plan(FileScan... files) throws Exception {
+    List<DedupeJob> jobs = new ArrayList<>();
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      long epoch = index.beginRun();
+      for (FileScan f : files) index.put(f, null, epoch);
+      try (DedupePlan plan = new DedupePlanner(index).plan()) {
+        plan.forEachJob(j -> jobs.add(j));
+        totals = plan.totals();
+      }
+    }
+    return jobs;
+  }
+
+  PlanTotals totals;
+
+  @Test
+  void consecutiveMatchingBlocksBecomeOneRange() throws Exception {
+    List<DedupeJob> jobs = plan(file(1, 6 * BS, 1, 2, 3, 4, 5, 6), file(2, 6 * BS, 9, 2, 3, 4, 5, 8));
+    assertEquals(List.of(new DedupeJob(id(1), BS, 4 * BS, List.of(new DedupeJob.Dest(id(2), BS)))), jobs);
+    assertEquals(4 * BS, totals.dupeBytes());
+    assertEquals(4 * BS, totals.estimatedFreedBytes());
+  }
+
+  @Test
+  void shiftedDuplicatesKeepTheirOffsets() throws Exception {
+    List<DedupeJob> jobs = plan(file(1, 4 * BS, 1, 2, 3, 4), file(2, 5 * BS, 7, 1, 2, 3, 4));
+    assertEquals(List.of(new DedupeJob(id(1), 0, 4 * BS, List.of(new DedupeJob.Dest(id(2), BS)))), jobs);
+  }
+
+  @Test
+  void copiesShareOneSourceInOneJob() throws Exception {
+    List<DedupeJob> jobs = plan(file(3, 3 * BS, 1, 2, 3), file(1, 3 * BS, 1, 2, 3), file(2, 3 * BS, 1, 2, 3));
+    assertEquals(1, jobs.size());
+    assertEquals(id(1), jobs.get(0).src(), "the lowest file is the source for every block");
+    assertEquals(List.of(new DedupeJob.Dest(id(2), 0), new DedupeJob.Dest(id(3), 0)), jobs.get(0).dests());
+    assertEquals(3 * BS, jobs.get(0).length());
+  }
+
+  @Test
+  void duplicatesInsideOneFileNeverOverlap() throws Exception {
+    // blocks 0..5 all equal: each later block pairs with block 0 (delta grows), no range overlaps its source.
+    List<DedupeJob> jobs = plan(file(1, 6 * BS, 5, 5, 5, 5, 5, 5));
+    long bytes = 0;
+    for (DedupeJob j : jobs) {
+      for (DedupeJob.Dest d : j.dests()) {
+        boolean overlap = d.offset() < j.srcOffset() + j.length() && j.srcOffset() < d.offset() + j.length();
+        assertEquals(false, overlap, j.toString());
+        bytes += j.length();
+      }
+    }
+    assertEquals(5 * BS, bytes);
+  }
+
+  @Test
+  void aRepeatedHalfOfAFileIsOneRange() throws Exception {
+    List<DedupeJob> jobs = plan(file(1, 6 * BS, 1, 2, 3, 1, 2, 3));
+    assertEquals(List.of(new DedupeJob(id(1), 0, 3 * BS, List.of(new DedupeJob.Dest(id(1), 3 * BS)))), jobs);
+  }
+
+  @Test
+  void aShortLastBlockOnlyMatchesTheSameLength() throws Exception {
+    // Equal hashes imply equal lengths (the hash is seeded with the length): both files end in the same 1000 bytes.
+    List<DedupeJob> jobs = plan(file(1, 2 * BS + 1000, 1, 2, 3), file(2, 2 * BS + 1000, 1, 2, 3));
+    assertEquals(List.of(new DedupeJob(id(1), 0, 2 * BS + 1000, List.of(new DedupeJob.Dest(id(2), 0)))), jobs);
+  }
+
+  @Test
+  void largestRangesComeFirst() throws Exception {
+    List<DedupeJob> jobs = plan(file(1, 4 * BS, 1, 2, 3, 9), file(2, 4 * BS, 1, 2, 3, 8), file(3, 2 * BS, 9, 7),
+        file(4, 2 * BS, 6, 8));
+    assertEquals(List.of(3L * BS, (long) BS, (long) BS), jobs.stream().map(DedupeJob::length).toList());
+  }
+}
