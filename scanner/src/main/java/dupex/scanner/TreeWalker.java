@@ -1,5 +1,6 @@
 package dupex.scanner;
 
+import dupex.linux.FileHandle;
 import dupex.linux.FileStat;
 import dupex.linux.Linux;
 import dupex.linux.NativeIOException;
@@ -17,10 +18,12 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * Walks roots to the regular files on each root's filesystem, in sorted order, never following symlinks and never
+ * Walks roots to the regular files on each root's filesystem (btrfs subvolumes included), in sorted order, never following symlinks and never
  * opening anything: FIFOs, sockets and devices are seen by statx and skipped. A file with several hard links is
  * emitted once, with all its paths, when its last link is found (or at the end of the walk).
  */
@@ -93,8 +96,8 @@ public final class TreeWalker {
         continue;
       }
       if (st.isDirectory()) {
-        if (st.device() != device) skip(child, SkipReason.OTHER_FILESYSTEM, "mount point, not entered");
-        else walkDirectory(root, child, device, minSize, links, sink);
+        if (st.device() == device || sameFilesystem(dir, child)) walkDirectory(root, child, st.device(), minSize, links, sink);
+        else skip(child, SkipReason.OTHER_FILESYSTEM, "mount point, not entered");
       } else {
         visit(root, child, st, device, minSize, links, sink);
       }
@@ -138,6 +141,19 @@ public final class TreeWalker {
     if (p.paths().size() >= st.nlink()) {
       links.remove(id);
       sink.accept(p.entry());
+    }
+  }
+
+  /**
+   * A directory on another device can still be the same filesystem: a btrfs subvolume or snapshot has a device
+   * number of its own. Same filesystem UUID means same filesystem (and dedupe across it works).
+   */
+  private static boolean sameFilesystem(Path parent, Path child) {
+    try (FileHandle p = FileHandle.openDirectory(parent); FileHandle c = FileHandle.openDirectory(child)) {
+      Optional<UUID> a = p.fsUuid(), b = c.fsUuid();
+      return a.isPresent() && a.equals(b) && p.fsStat().type() == c.fsStat().type();
+    } catch (NativeIOException e) {
+      return false;
     }
   }
 

@@ -1,0 +1,304 @@
+package dupex.dedupe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dupex.index.BlockIndex;
+import dupex.index.FileRecord;
+import dupex.index.IndexSettings;
+import dupex.index.IndexUpdater;
+import dupex.linux.Extent;
+import dupex.linux.Fixtures;
+import dupex.linux.Linux;
+import dupex.linux.LoopFs;
+import dupex.scanner.FileId;
+import dupex.scanner.FileScan;
+import dupex.scanner.ScanCounters;
+import dupex.scanner.ScanOptions;
+import dupex.scanner.SkipReason;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scan, plan and dedupe on a real filesystem, checking every file's checksum before and after. */
+@Tag("fs")
+abstract class DedupeContract {
+  static final int MiB = 1 << 20, BS = ScanOptions.DEFAULT_BLOCK_SIZE;
+  LoopFs fs;
+  Path root;
+  @TempDir Path indexDir;
+  Map<Path, String> before;
+  final List<String> skips = new ArrayList<>();
+
+  protected abstract LoopFs.Kind kind();
+
+  @BeforeEach
+  void mount(TestInfo info) throws Exception {
+    fs = LoopFs.create(kind(), getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName());
+    root = Files.createDirectory(fs.root().resolve("data"));
+  }
+
+  @AfterEach
+  void unmount() {
+    if (fs != null) fs.close();
+  }
+
+  record Run(ScanCounters scan, long planBytes, long estimatedFreed, DedupeCounters dedupe) {}
+
+  BlockIndex openIndex() throws Exception {
+    return BlockIndex.open(indexDir.resolve("idx"), new IndexSettings(BS));
+  }
+
+  Run run(boolean dryRun, DedupeOptions options) throws Exception {
+    ScanCounters sc = new ScanCounters();
+    try (BlockIndex index = openIndex()) {
+      new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> skips.add(r + " " + p), sc).scan(List.of(root), () -> false);
+      try (DedupePlan plan = new DedupePlanner(index).plan()) {
+        DedupeCounters dc = null;
+        if (!dryRun) {
+          dc = new RangeDeduper(index, options, new DedupeListener() {
+            @Override
+            public void skipped(Path path, SkipReason reason, String detail) {
+              skips.add(reason + " " + path + " " + detail);
+            }
+          }).run(plan, root, () -> false);
+        }
+        return new Run(sc, plan.totals().dupeBytes(), plan.totals().estimatedFreedBytes(), dc);
+      }
+    }
+  }
+
+  Run dedupe() throws Exception {
+    before = Fixtures.checksums(fs.root());
+    Run r = run(false, DedupeOptions.defaults());
+    assertEquals(before, Fixtures.checksums(fs.root()), "no file's content changed");
+    return r;
+  }
+
+  static void assertUnshared(Path... files) throws Exception {
+    for (Path f : files) assertEquals(0, Fixtures.sharedBytes(f), f + " must start unshared (written, not copied)");
+  }
+
+  static void assertSameBlocks(Path a, Path b, long offset, long length) throws Exception {
+    for (long off = offset; off < offset + length; off += BS) {
+      assertEquals(Fixtures.physicalAt(a, off), Fixtures.physicalAt(b, off), a + " and " + b + " at " + off);
+    }
+  }
+
+  @Test
+  void threeWholeFileCopies() throws Exception {
+    List<Path> copies = new ArrayList<>();
+    for (int i = 0; i < 3; i++) copies.add(Fixtures.writeRandom(root.resolve("dir" + i + "/copy"), 1, 8 * MiB));
+    assertUnshared(copies.toArray(Path[]::new));
+    Run r = dedupe();
+    assertEquals(16 * MiB, r.planBytes());
+    assertEquals(16 * MiB, r.dedupe().bytesDeduped);
+    assertEquals(1, r.dedupe().jobs, "one whole-file job with two destinations");
+    for (Path c : copies) assertSameBlocks(copies.get(0), c, 0, 8 * MiB);
+    assertTrue(r.dedupe().bytesFreed >= 16L * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed);
+  }
+
+  @Test
+  void oneHundredThirtyCopies() throws Exception {
+    List<Path> copies = new ArrayList<>();
+    for (int i = 0; i < 130; i++) copies.add(Fixtures.writeRandom(root.resolve("c" + i), 2, 256 * 1024));
+    Run r = dedupe();
+    assertEquals(129L * 256 * 1024, r.dedupe().bytesDeduped);
+    long physical = Fixtures.physicalAt(copies.get(0), 0);
+    for (Path c : copies) assertEquals(physical, Fixtures.physicalAt(c, 0), c.toString());
+  }
+
+  @Test
+  void imageWithModifiedMiddleSharesOnlyTheUnmodifiedRanges() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a.img"), 3, 64 * MiB);
+    Path b = Fixtures.writeRandom(root.resolve("b.img"), 3, 64 * MiB);
+    Fixtures.write(b, 28 * MiB, Fixtures.randomBytes(4, 8 * MiB));
+    assertUnshared(a, b);
+    Run r = dedupe();
+    assertEquals(56 * MiB, r.dedupe().bytesDeduped);
+    assertSameBlocks(a, b, 0, 28 * MiB);
+    assertSameBlocks(a, b, 36 * MiB, 28 * MiB);
+    for (long off = 28 * MiB; off < 36 * MiB; off += MiB) {
+      assertNotEquals(Fixtures.physicalAt(a, off), Fixtures.physicalAt(b, off));
+    }
+    for (Extent e : Fixtures.extents(b)) {
+      if (e.logical() >= 28 * MiB && e.end() <= 36 * MiB) assertFalse(e.shared(), "modified range stays unshared: " + e);
+    }
+  }
+
+  @Test
+  void duplicateBlocksInsideOneFile() throws Exception {
+    byte[] half = Fixtures.randomBytes(5, 4 * MiB);
+    Path f = Fixtures.write(root.resolve("twice"), half);
+    Fixtures.write(f, 4 * MiB, half);
+    Run r = dedupe();
+    assertEquals(4 * MiB, r.dedupe().bytesDeduped);
+    assertSameBlocks(f, f.resolveSibling("twice"), 0, 0);
+    for (long off = 0; off < 4 * MiB; off += BS) assertEquals(Fixtures.physicalAt(f, off), Fixtures.physicalAt(f, off + 4 * MiB));
+  }
+
+  @Test
+  void sparseFilesKeepTheirHoles() throws Exception {
+    for (String name : List.of("s1", "s2")) {
+      Path f = root.resolve(name);
+      Fixtures.write(f, 0, Fixtures.randomBytes(6, 2 * MiB));
+      Fixtures.write(f, 40 * MiB, Fixtures.randomBytes(7, 2 * MiB));
+    }
+    Run r = dedupe();
+    assertEquals(4 * MiB, r.dedupe().bytesDeduped);
+    for (String name : List.of("s1", "s2")) {
+      for (Extent e : Fixtures.extents(root.resolve(name))) {
+        if (e.shareable()) assertTrue(e.end() <= 2 * MiB || e.logical() >= 40 * MiB, "the hole stays a hole: " + e);
+      }
+    }
+    assertSameBlocks(root.resolve("s1"), root.resolve("s2"), 40 * MiB, 2 * MiB);
+  }
+
+  @Test
+  void hardLinksAreNeverDedupedAgainstThemselves() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 8, 2 * MiB);
+    Files.createLink(root.resolve("b"), a);
+    Run r = dedupe();
+    assertEquals(0, r.planBytes());
+    assertEquals(0, r.dedupe().requests);
+  }
+
+  @Test
+  void identicalContentWithDifferentLayouts() throws Exception {
+    byte[] data = Fixtures.randomBytes(9, 3 * MiB);
+    Path a = Fixtures.write(root.resolve("a"), data);
+    Path b = root.resolve("b");
+    for (int off = data.length - MiB; off >= 0; off -= MiB) Fixtures.write(b, off, java.util.Arrays.copyOfRange(data, off, off + MiB));
+    dedupe();
+    assertSameBlocks(a, b, 0, 3 * MiB);
+  }
+
+  @Test
+  void aFileChangedAfterTheScanIsSkippedAndLeftIntact() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 10, 2 * MiB);
+    Path b = Fixtures.writeRandom(root.resolve("b"), 10, 2 * MiB);
+    try (BlockIndex index = openIndex()) {
+      new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> {}, new ScanCounters()).scan(List.of(root), () -> false);
+      try (DedupePlan plan = new DedupePlanner(index).plan()) {
+        Fixtures.write(b, MiB, new byte[] {42});       // after the plan, before the dedupe
+        Map<Path, String> sums = Fixtures.checksums(root);
+        DedupeCounters c = new RangeDeduper(index, DedupeOptions.defaults(), new DedupeListener() {
+          @Override
+          public void skipped(Path path, SkipReason reason, String detail) {
+            skips.add(reason + " " + path);
+          }
+        }).run(plan, root, () -> false);
+        assertEquals(0, c.bytesDeduped);
+        assertEquals(0, c.requests, "caught by the stat check before any call");
+        assertEquals(sums, Fixtures.checksums(root));
+        assertTrue(skips.contains("CHANGED " + a) || skips.contains("CHANGED " + b), skips.toString());
+      }
+    }
+  }
+
+  @Test
+  void bytesThatDifferFromTheIndexGiveDiffersAndShareNothing() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 11, 2 * MiB);
+    Path b = Fixtures.writeRandom(root.resolve("b"), 12, 2 * MiB);
+    try (BlockIndex index = openIndex()) {
+      new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> {}, new ScanCounters()).scan(List.of(root), () -> false);
+      // Make the index lie: b's record claims a's hashes at b's current stat (a stale or colliding hash).
+      var st = Linux.lstat(b);
+      FileRecord ra = index.get(new FileId(Linux.lstat(a).device(), Linux.lstat(a).inode())).orElseThrow();
+      FileRecord rb = index.get(new FileId(st.device(), st.inode())).orElseThrow();
+      index.put(new FileScan(rb.id(), rb.paths(), rb.size(), rb.mtimeNs(), rb.ctimeNs(), BS, ra.hashes(),
+          new long[ra.hashes().length]), rb, rb.epoch());
+      Map<Path, String> sums = Fixtures.checksums(root);
+      try (DedupePlan plan = new DedupePlanner(index).plan()) {
+        DedupeCounters c = new RangeDeduper(index, DedupeOptions.defaults(), DedupeListener.NONE).run(plan, root, () -> false);
+        assertEquals(1, c.rangesDiffered);
+        assertEquals(0, c.bytesDeduped);
+      }
+      assertEquals(sums, Fixtures.checksums(root));
+      assertEquals(0, Fixtures.sharedBytes(b));
+      assertEquals(-1, index.get(rb.id()).orElseThrow().mtimeNs(), "b will be hashed again");
+    }
+  }
+
+  @Test
+  void aSecondRunIssuesNoCalls() throws Exception {
+    for (int i = 0; i < 4; i++) Fixtures.writeRandom(root.resolve("f" + i), 13, 3 * MiB + 1000);
+    Path img = Fixtures.writeRandom(root.resolve("img"), 14, 16 * MiB);
+    Fixtures.write(img, 5 * MiB, Fixtures.randomBytes(15, 3 * MiB + 1000));
+    Run first = dedupe();
+    assertTrue(first.dedupe().requests > 0);
+    Run second = dedupe();
+    assertEquals(0, second.planBytes(), "everything is shared already");
+    assertEquals(0, second.dedupe().requests);
+    assertEquals(0, second.scan().bytesRead.get(), "and nothing is read again");
+  }
+
+  @Test
+  void anImmutableFileIsReportedAndTheRunGoesOn() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 16, 2 * MiB);
+    Path b = Fixtures.writeRandom(root.resolve("b"), 16, 2 * MiB);
+    Path c = Fixtures.writeRandom(root.resolve("c"), 16, 2 * MiB);
+    LoopFs.run(List.of("chattr", "+i", b.toString()));
+    try {
+      Run r = dedupe();
+      assertEquals(2 * MiB, r.dedupe().bytesDeduped, "a and c share");
+      assertEquals(1, r.dedupe().filesSkipped);
+      assertTrue(skips.stream().anyMatch(s -> s.startsWith("IMMUTABLE " + b)), skips.toString());
+      assertSameBlocks(a, c, 0, 2 * MiB);
+      assertEquals(0, Fixtures.sharedBytes(b));
+    } finally {
+      LoopFs.run(List.of("chattr", "-i", b.toString()));
+    }
+  }
+
+  @Test
+  void aDryRunChangesNothingAndItsEstimateMatchesTheRealRunForWholeFiles() throws Exception {
+    for (int i = 0; i < 3; i++) Fixtures.writeRandom(root.resolve("w" + i), 17, 6 * MiB);
+    for (int i = 0; i < 2; i++) Fixtures.writeRandom(root.resolve("v" + i), 18, 10 * MiB + 5000);
+    assertDryRunMatches(12 * MiB + 10 * MiB + 5000);
+  }
+
+  /** Checks a dry run leaves every extent as it was and estimates what the real run then frees, within 5%. */
+  void assertDryRunMatches(long expectedPlanBytes) throws Exception {
+    Map<Path, List<Extent>> extents = new HashMap<>();
+    for (Path p : Fixtures.checksums(root).keySet()) extents.put(p, Fixtures.extents(root.resolve(p)));
+    Run dry = run(true, DedupeOptions.defaults());
+    for (Path p : extents.keySet()) assertEquals(extents.get(p), Fixtures.extents(root.resolve(p)), "dry run left " + p);
+    assertEquals(expectedPlanBytes, dry.planBytes());
+    Run real = dedupe();
+    long freed = real.dedupe().bytesFreed;
+    assertTrue(Math.abs(dry.estimatedFreed() - freed) <= dry.estimatedFreed() * 5 / 100,
+        "estimate " + dry.estimatedFreed() + " vs freed " + freed);
+  }
+
+  /** An image and an edited copy of it, the edit written in place (no dead space left by an overwrite). */
+  void writeImageAndEditedCopy() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a.img"), 18, 24 * MiB);
+    byte[] edited = Files.readAllBytes(a);
+    System.arraycopy(Fixtures.randomBytes(19, 4 * MiB), 0, edited, 8 * MiB, 4 * MiB);
+    Fixtures.write(root.resolve("b.img"), edited);
+  }
+
+  @Test
+  void aDeadlineStopsBeforeTheNextCall() throws Exception {
+    Fixtures.writeRandom(root.resolve("a"), 20, 2 * MiB);
+    Fixtures.writeRandom(root.resolve("b"), 20, 2 * MiB);
+    before = Fixtures.checksums(fs.root());
+    Run r = run(false, DedupeOptions.defaults().withMaxRuntime(Duration.ZERO));
+    assertTrue(r.dedupe().stoppedByDeadline);
+    assertEquals(0, r.dedupe().requests);
+    assertEquals(before, Fixtures.checksums(fs.root()));
+  }
+}
