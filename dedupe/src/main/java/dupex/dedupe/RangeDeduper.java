@@ -142,6 +142,8 @@ public final class RangeDeduper {
             report(d.record(), SkipReason.CHANGED, "bytes differ from " + src.record().path() + " at offset "
                 + (offsets.get(i) + off) + "; left as it is, it will be hashed again");
           } else if (out instanceof DedupeOutcome.Failed f) {
+            // XFS without reflink refuses each destination this way: the filesystem cannot dedupe at all.
+            if (f.errno() == Errno.EOPNOTSUPP) throw new DedupeNotSupportedException(src.record().path().toString(), f.errno());
             counters.rangesFailed++;
             counters.failuresByErrno.merge(f.errnoName(), 1L, Long::sum);
             report(d.record(), SkipReason.REFUSED, "FIDEDUPERANGE: " + Errno.describe(f.errno()));

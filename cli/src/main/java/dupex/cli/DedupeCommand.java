@@ -1,0 +1,51 @@
+package dupex.cli;
+
+import dupex.dedupe.DedupeOptions;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "dedupe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = {"Scan PATH, then make identical block-aligned data share one copy on disk (btrfs, or XFS with reflink).",
+        "The kernel compares the bytes before sharing them: no file's content, size, times or permissions change."},
+    footer = {"", ExitCode.TABLE})
+final class DedupeCommand extends WorkCommand {
+  @Option(names = {"-n", "--dry-run"}, description = "Plan only and report what would be done; touch nothing.")
+  boolean dryRun;
+
+  @Option(names = "--max-runtime", paramLabel = "DURATION", converter = Units.DurationConverter.class,
+      description = "Start no new dedupe call after this long (e.g. 30m, 2h): the largest ranges go first.")
+  Duration maxRuntime;
+
+  @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "With --dry-run: how many ranges and directories to list.")
+  int top;
+
+  DedupeCommand(Session session) {
+    super(session);
+  }
+
+  @Override
+  Pipeline.Mode mode() {
+    return dryRun ? Pipeline.Mode.REPORT : Pipeline.Mode.DEDUPE;
+  }
+
+  @Override
+  int top() {
+    return Math.max(0, top);
+  }
+
+  @Override
+  DedupeOptions dedupeOptions() throws CliException {
+    try {
+      return DedupeOptions.defaults().withMaxRuntime(maxRuntime);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCode.USAGE, e.getMessage());
+    }
+  }
+
+  @Override
+  void print(Console console, FsRun run) {
+    if (dryRun) ReportCommand.printReport(console, run);
+    else console.result(run.summaryLine());
+  }
+}

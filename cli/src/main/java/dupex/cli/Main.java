@@ -1,0 +1,119 @@
+package dupex.cli;
+
+import dupex.linux.Linux;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.lang.reflect.Constructor;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The dupex command line: parses, runs one subcommand, maps every failure to one exit code and one message. */
+@Command(name = "dupex", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Reclaim disk space on btrfs and XFS by sharing identical blocks (FIDEDUPERANGE).",
+    subcommands = {DedupeCommand.class, ReportCommand.class, ScanCommand.class, StatusCommand.class},
+    footer = {"", "Run 'dupex COMMAND --help' for a command's options.", "", ExitCode.TABLE})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: dedupe, report, scan or status");
+  }
+
+  public static void main(String[] args) {
+    AtomicBoolean cancelled = new AtomicBoolean();
+    installSignalHandlers(cancelled);
+    Session session = new Session(System.getenv(), Linux.isatty(2), cancelled::get);
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    int code = run(args, out, err, session);
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+
+  /** SIGINT and SIGTERM ask the run to stop after the call in flight; the index is closed cleanly, exit 130. */
+  private static void installSignalHandlers(AtomicBoolean cancelled) {
+    for (String name : new String[] {"INT", "TERM"}) {
+      try {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+          if (!cancelled.getAndSet(true)) {
+            System.err.println("dupex: SIG" + name + ": stopping after the current call (again to force)");
+          } else {
+            Runtime.getRuntime().halt(ExitCode.INTERRUPTED);
+          }
+        });
+      } catch (IllegalArgumentException e) {
+        // signal not available here: the default handling stays
+      }
+    }
+  }
+
+  /** Runs a command line in-process and returns its exit code; tests call this. */
+  static int run(String[] args, PrintWriter out, PrintWriter err, Session session) {
+    CommandLine cl = new CommandLine(new Main(), new SessionFactory(session));
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    boolean[] verbose = {false};
+    for (String a : args) if (a.matches("-v+|--verbose")) verbose[0] = true;
+    cl.setParameterExceptionHandler((ex, a) -> {
+      err.println("dupex: " + ex.getMessage());
+      err.println("Usage: " + ex.getCommandLine().getHelp().synopsis(0).strip());
+      err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+      return ExitCode.USAGE;
+    });
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof CliException c) {
+        err.println("dupex: " + c.getMessage());
+        if (verbose[0] && c.getCause() != null) c.getCause().printStackTrace(err);
+        return c.exitCode();
+      }
+      err.println("dupex: internal error: " + ex + (verbose[0] ? "" : " (run with -v for the stack trace)"));
+      if (verbose[0]) ex.printStackTrace(err);
+      return ExitCode.SOFTWARE;
+    });
+    try {
+      return cl.execute(args);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  static String version() {
+    try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+      Properties p = new Properties();
+      if (in != null) p.load(in);
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"dupex " + version(), "Java " + System.getProperty("java.version") + " on " + System.getProperty("os.name")
+          + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch")};
+    }
+  }
+
+  /** Creates commands with the session passed to their constructor. */
+  private record SessionFactory(Session session) implements CommandLine.IFactory {
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      try {
+        Constructor<K> c = cls.getDeclaredConstructor(Session.class);
+        c.setAccessible(true);
+        return c.newInstance(session);
+      } catch (NoSuchMethodException e) {
+        return CommandLine.defaultFactory().create(cls);
+      }
+    }
+  }
+
+}

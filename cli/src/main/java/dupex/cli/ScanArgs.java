@@ -1,0 +1,45 @@
+package dupex.cli;
+
+import dupex.scanner.ScanOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The paths to work on and how to scan them, shared by scan, report and dedupe. */
+final class ScanArgs {
+  @Parameters(paramLabel = "PATH", arity = "1..*", description = "Directories or files to work on (each stays on its own filesystem).")
+  List<Path> paths = new ArrayList<>();
+
+  @Option(names = "--index", paramLabel = "DIR",
+      description = "Where indexes live (one per filesystem). Default: /var/lib/dupex as root, else $XDG_STATE_HOME/dupex or ~/.local/state/dupex.")
+  Path index;
+
+  @Option(names = "--block-size", paramLabel = "SIZE", defaultValue = "128K", converter = Units.SizeConverter.class,
+      description = "Hash and share data in blocks of this size: a power of two from 4K to 16M. Default: ${DEFAULT-VALUE}.")
+  long blockSize;
+
+  @Option(names = "--min-size", paramLabel = "SIZE", defaultValue = "0", converter = Units.SizeConverter.class,
+      description = "Skip files smaller than this. Default: one filesystem block.")
+  long minSize;
+
+  @Option(names = "--exclude", paramLabel = "GLOB",
+      description = "Skip files and directories whose name (or, with a /, whose path below PATH) matches. Repeatable.")
+  List<String> excludes = new ArrayList<>();
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "4", description = "Files read at once. Default: ${DEFAULT-VALUE}.")
+  int threads;
+
+  @Option(names = "--wait", description = "Wait for another dupex run holding the index instead of exiting with 75.")
+  boolean wait;
+
+  ScanOptions scanOptions() throws CliException {
+    if (blockSize > Integer.MAX_VALUE) throw new CliException(ExitCode.USAGE, "--block-size is too large");
+    try {
+      return new ScanOptions((int) blockSize, minSize, excludes, threads);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCode.USAGE, e.getMessage());
+    }
+  }
+}

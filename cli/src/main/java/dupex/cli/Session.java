@@ -1,0 +1,15 @@
+package dupex.cli;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What a command runs with, passed in rather than read from statics so tests can run commands in-process: the
+ * environment, whether stderr is a terminal, and the cancel flag set by SIGINT/SIGTERM.
+ */
+record Session(Map<String, String> env, boolean stderrIsTerminal, BooleanSupplier cancelled) {
+  static Session forTest(Map<String, String> env) {
+    return new Session(env, false, () -> false);
+  }
+}
