@@ -1,0 +1,105 @@
+package dupex.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dupex.index.BlockIndex;
+import dupex.index.IndexSettings;
+import dupex.linux.Fixtures;
+import dupex.linux.LoopFs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input through the launcher: each a clear one-line message and its exit code, and nothing touched. */
+@Tag("fs")
+class CliErrorsIT {
+  @TempDir Path index;
+
+  @Test
+  void ext4CannotDedupeButCanBeReported() throws Exception {
+    try (LoopFs fs = LoopFs.create(LoopFs.Kind.EXT4, "CliErrorsIT-ext4")) {
+      Fixtures.writeRandom(fs.root().resolve("a"), 1, 1 << 20);
+      Fixtures.writeRandom(fs.root().resolve("b"), 1, 1 << 20);
+      Launcher.Result r = Launcher.run("dedupe", "--index", index.toString(), fs.root().toString());
+      assertEquals(ExitCode.UNAVAILABLE, r.code(), r.toString());
+      assertEquals("dupex: " + fs.root() + " is on ext2/3/4, which cannot dedupe: btrfs, or XFS made with reflink=1, can"
+          + " ('dupex report' works on any filesystem)\n", r.err());
+      Launcher.Result report = Launcher.run("report", "--json", "--index", index.toString(), fs.root().toString());
+      assertEquals(0, report.code(), report.toString());
+      assertEquals(1 << 20, report.json().at("/filesystems/0/plan/duplicateBytes").asLong());
+    }
+  }
+
+  @Test
+  void tmpfsCannotDedupe() throws Exception {
+    LoopFs.requireAvailable(LoopFs.Kind.EXT4);
+    Path mnt = Files.createTempDirectory("CliErrorsIT-tmpfs");
+    LoopFs.run(List.of("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mnt.toString()));
+    try {
+      Fixtures.writeRandom(mnt.resolve("a"), 1, 1 << 20);
+      Launcher.Result r = Launcher.run("dedupe", "--index", index.toString(), mnt.toString());
+      assertEquals(ExitCode.UNAVAILABLE, r.code(), r.toString());
+      assertTrue(r.err().contains("is on tmpfs, which cannot dedupe"), r.err());
+    } finally {
+      LoopFs.run(List.of("umount", mnt.toString()));
+      Files.delete(mnt);
+    }
+  }
+
+  @Test
+  void xfsWithoutReflinkIs69() throws Exception {
+    try (LoopFs fs = LoopFs.create(LoopFs.Kind.XFS_NOREFLINK, "CliErrorsIT-xfs-noreflink")) {
+      Fixtures.writeRandom(fs.root().resolve("a"), 1, 1 << 20);
+      Fixtures.writeRandom(fs.root().resolve("b"), 1, 1 << 20);
+      var before = Fixtures.checksums(fs.root());
+      Launcher.Result r = Launcher.run("dedupe", "--index", index.toString(), fs.root().toString());
+      assertEquals(ExitCode.UNAVAILABLE, r.code(), r.toString());
+      assertTrue(r.err().contains("cannot dedupe"), r.err());
+      assertEquals(before, Fixtures.checksums(fs.root()));
+    }
+  }
+
+  @Test
+  void noPermissionIs77() throws Exception {
+    LoopFs.requireAvailable(LoopFs.Kind.EXT4); // needs root to switch to an unprivileged user
+    Path secret = Files.createTempDirectory("CliErrorsIT-secret");
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rwx------"));
+    Path userIndex = Files.createTempDirectory("CliErrorsIT-index");
+    Files.setPosixFilePermissions(userIndex, PosixFilePermissions.fromString("rwxrwxrwx"));
+    try {
+      Process p = Launcher.start(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"),
+          "report", "--index", userIndex.toString(), secret.resolve("sub").toString());
+      Launcher.Result r = Launcher.finish(p);
+      assertEquals(ExitCode.NO_PERMISSION, r.code(), r.toString());
+      assertEquals("dupex: " + secret.resolve("sub") + ": Permission denied\n", r.err());
+    } finally {
+      Files.delete(secret);
+      Files.delete(userIndex);
+    }
+  }
+
+  @Test
+  void sigtermIs130AndTheIndexStaysUsable() throws Exception {
+    try (LoopFs fs = LoopFs.create(LoopFs.Kind.BTRFS, "CliErrorsIT-sigterm")) {
+      Fixtures.writeRandom(fs.root().resolve("a"), 1, 1 << 20);
+      String key = Filesystems.group(List.of(fs.root())).get(0).key();
+      try (BlockIndex held = BlockIndex.open(IndexLocation.forFilesystem(index, key), new IndexSettings(128 * 1024))) {
+        Process p = Launcher.start(List.of(), "dedupe", "--wait", "--index", index.toString(), fs.root().toString());
+        Thread.sleep(3000); // the JVM is up and waiting for the index
+        // Process.destroy() would close our end of its output: send SIGTERM with kill(1) instead.
+        LoopFs.run(List.of("kill", "-TERM", Long.toString(p.pid())));
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        Launcher.Result r = Launcher.finish(p);
+        assertEquals(ExitCode.INTERRUPTED, r.code(), r.toString());
+        assertTrue(r.err().contains("SIGTERM"), r.toString());
+      }
+      assertEquals(0, Launcher.run("dedupe", "-q", "--index", index.toString(), fs.root().toString()).code());
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package dupex.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/** Runs dupex in-process and captures stdout, stderr and the exit code. */
+record CliRunner(int code, String out, String err) {
+  static CliRunner run(String... args) {
+    return run(() -> false, args);
+  }
+
+  static CliRunner run(BooleanSupplier cancelled, String... args) {
+    StringWriter out = new StringWriter(), err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err), new Session(Map.of("HOME", "/nonexistent"), false, cancelled));
+    return new CliRunner(code, out.toString(), err.toString());
+  }
+
+  com.fasterxml.jackson.databind.JsonNode json() throws Exception {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+  }
+
+  @Override
+  public String toString() {
+    return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+  }
+}

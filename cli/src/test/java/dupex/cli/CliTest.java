@@ -1,0 +1,189 @@
+package dupex.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dupex.index.BlockIndex;
+import dupex.index.IndexSettings;
+import dupex.linux.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line in-process on the temp directory's filesystem: parsing, reports, JSON and exit codes. */
+class CliTest {
+  @TempDir Path tmp;
+  Path data, index;
+
+  @BeforeEach
+  void tree() throws Exception {
+    data = Files.createDirectory(tmp.resolve("data"));
+    index = tmp.resolve("index");
+    Fixtures.writeRandom(data.resolve("a/copy.bin"), 1, 3 << 20);
+    Fixtures.writeRandom(data.resolve("b/copy.bin"), 1, 3 << 20);
+    Fixtures.writeRandom(data.resolve("c/unique.bin"), 2, 1 << 20);
+  }
+
+  Path indexDirOf(Path root) throws Exception {
+    return IndexLocation.forFilesystem(index, Filesystems.group(List.of(root)).get(0).key());
+  }
+
+  @Test
+  void helpListsCommandsAndExitCodes() {
+    CliRunner r = CliRunner.run("--help");
+    assertEquals(0, r.code());
+    for (String s : List.of("dedupe", "report", "scan", "status", "Exit codes:", "75   index locked")) assertTrue(r.out().contains(s), s);
+    CliRunner sub = CliRunner.run("dedupe", "--help");
+    assertTrue(sub.out().contains("--max-runtime") && sub.out().contains("--dry-run") && sub.out().contains("Exit codes:"));
+  }
+
+  @Test
+  void versionEverywhere() {
+    assertTrue(CliRunner.run("--version").out().startsWith("dupex "));
+    assertTrue(CliRunner.run("report", "--version").out().startsWith("dupex "));
+  }
+
+  @Test
+  void unknownOptionIs64WithUsage() {
+    CliRunner r = CliRunner.run("report", "--bogus", data.toString());
+    assertEquals(ExitCode.USAGE, r.code(), r.toString());
+    assertTrue(r.err().contains("Unknown option: '--bogus'") && r.err().contains("Usage: dupex report"), r.err());
+  }
+
+  @Test
+  void noCommandIs64() {
+    assertEquals(ExitCode.USAGE, CliRunner.run().code());
+  }
+
+  @Test
+  void badValuesAre64() {
+    assertEquals(ExitCode.USAGE, CliRunner.run("report", "--block-size", "3000", "--index", index.toString(), data.toString()).code());
+    assertEquals(ExitCode.USAGE, CliRunner.run("dedupe", "--max-runtime", "soon", data.toString()).code());
+    assertEquals(ExitCode.USAGE, CliRunner.run("report", "--threads", "0", "--index", index.toString(), data.toString()).code());
+  }
+
+  @Test
+  void missingPathIs66() {
+    CliRunner r = CliRunner.run("report", "--index", index.toString(), tmp.resolve("nope").toString());
+    assertEquals(ExitCode.NO_INPUT, r.code(), r.toString());
+    assertEquals("dupex: " + tmp.resolve("nope") + ": No such file or directory\n", r.err());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void reportFindsTheCopiesAndTouchesNothing() throws Exception {
+    var before = Fixtures.checksums(data);
+    CliRunner r = CliRunner.run("report", "--index", index.toString(), data.toString());
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("duplicate        3.00 MiB in 1 ranges"), r.out());
+    assertTrue(r.out().contains(data.resolve("a/copy.bin").toString()) && r.out().contains("-> " + data.resolve("b/copy.bin")), r.out());
+    assertTrue(r.out().contains("3.00 MiB  " + data.resolve("b")), "per directory: " + r.out());
+    assertEquals(before, Fixtures.checksums(data));
+  }
+
+  @Test
+  void reportJsonFollowsTheSchema() throws Exception {
+    CliRunner r = CliRunner.run("report", "--json", "--index", index.toString(), data.toString());
+    assertEquals(0, r.code(), r.toString());
+    JsonNode j = r.json();
+    assertEquals("dupex/1", j.get("schema").asText());
+    assertEquals("report", j.get("command").asText());
+    assertTrue(j.get("dryRun").asBoolean());
+    JsonNode fs = j.get("filesystems").get(0);
+    assertEquals(3, fs.at("/scan/filesSeen").asLong());
+    assertEquals(7 << 20, fs.at("/scan/bytesRead").asLong());
+    assertEquals(3 << 20, fs.at("/plan/duplicateBytes").asLong());
+    assertEquals(3 << 20, fs.at("/plan/estimatedFreedBytes").asLong());
+    assertEquals(data.resolve("a/copy.bin").toString(), fs.at("/largest/0/source/path").asText());
+    assertEquals(data.resolve("b/copy.bin").toString(), fs.at("/largest/0/destinations/0/path").asText());
+    assertEquals(data.resolve("b").toString(), fs.at("/directories/0/path").asText());
+    assertTrue(fs.get("dedupe") == null, "a report dedupes nothing");
+    assertEquals(0, j.get("exitCode").asInt());
+    assertEquals("", r.err());
+  }
+
+  @Test
+  void aSecondRunReadsNothingAndStatusShowsTheIndex() throws Exception {
+    CliRunner.run("scan", "-q", "--index", index.toString(), data.toString());
+    CliRunner r = CliRunner.run("scan", "--json", "--index", index.toString(), data.toString());
+    assertEquals(0, r.json().at("/filesystems/0/scan/bytesRead").asLong());
+    assertEquals(3, r.json().at("/filesystems/0/scan/filesUnchanged").asLong());
+    CliRunner s = CliRunner.run("status", "--index", index.toString());
+    assertEquals(0, s.code(), s.toString());
+    assertTrue(s.out().contains("files          3 (7.00 MiB)") && s.out().contains("last run       scan"), s.out());
+    JsonNode js = CliRunner.run("status", "--json", "--index", index.toString(), data.toString()).json();
+    assertEquals(3, js.at("/indexes/0/files").asLong());
+  }
+
+  @Test
+  void quietPrintsNothing() {
+    CliRunner r = CliRunner.run("scan", "-q", "--index", index.toString(), data.toString());
+    assertEquals(0, r.code());
+    assertEquals("", r.out() + r.err());
+  }
+
+  @Test
+  void otherSettingsAre78() {
+    assertEquals(0, CliRunner.run("scan", "-q", "--index", index.toString(), data.toString()).code());
+    CliRunner r = CliRunner.run("scan", "--block-size", "64K", "--index", index.toString(), data.toString());
+    assertEquals(ExitCode.CONFIG, r.code(), r.toString());
+    assertTrue(r.err().contains("blockSize=131072") && r.err().contains("rm -rf"), r.err());
+  }
+
+  @Test
+  void corruptIndexIs74WithTheResetCommand() throws Exception {
+    assertEquals(0, CliRunner.run("scan", "-q", "--index", index.toString(), data.toString()).code());
+    Path dir = indexDirOf(data);
+    try (var files = Files.list(dir)) {
+      for (Path p : files.toList()) if (p.getFileName().toString().startsWith("MANIFEST")) Files.write(p, new byte[] {9, 9, 9});
+    }
+    CliRunner r = CliRunner.run("scan", "--index", index.toString(), data.toString());
+    assertEquals(ExitCode.IO_ERROR, r.code(), r.toString());
+    assertTrue(r.err().startsWith("dupex: index " + dir + " is corrupt") && r.err().contains("rm -rf " + dir), r.err());
+    assertEquals(1, r.err().lines().count(), "one line");
+  }
+
+  @Test
+  void lockedIndexIs75AndWaitWaits() throws Exception {
+    Path dir = indexDirOf(data);
+    BlockIndex held = BlockIndex.open(dir, new IndexSettings(128 * 1024));
+    try {
+      CliRunner r = CliRunner.run("scan", "--index", index.toString(), data.toString());
+      assertEquals(ExitCode.LOCKED, r.code(), r.toString());
+      assertTrue(r.err().contains("in use by another dupex run") && r.err().contains("--wait"), r.err());
+      CompletableFuture<CliRunner> waiting = CompletableFuture.supplyAsync(
+          () -> CliRunner.run("scan", "-q", "--wait", "--index", index.toString(), data.toString()));
+      Thread.sleep(1500);
+      assertTrue(!waiting.isDone(), "still waiting for the lock");
+      held.close();
+      held = null;
+      assertEquals(0, waiting.get(30, TimeUnit.SECONDS).code());
+    } finally {
+      if (held != null) held.close();
+    }
+  }
+
+  @Test
+  void interruptedRunIs130AndLeavesAUsableIndex() throws Exception {
+    CliRunner r = CliRunner.run(() -> true, "scan", "--index", index.toString(), data.toString());
+    assertEquals(ExitCode.INTERRUPTED, r.code(), r.toString());
+    assertEquals(0, CliRunner.run("scan", "-q", "--index", index.toString(), data.toString()).code());
+  }
+
+  @Test
+  void unitsParse() {
+    assertEquals(131072, Units.parseSize("128K"));
+    assertEquals(1 << 20, Units.parseSize("1MiB"));
+    assertEquals(4096, Units.parseSize("4096"));
+    assertEquals(Duration.ofMinutes(90), Units.parseDuration("1h30m"));
+    assertEquals(Duration.ofSeconds(45), Units.parseDuration("45"));
+    assertEquals("1.50 KiB", Units.bytes(1536));
+  }
+}
