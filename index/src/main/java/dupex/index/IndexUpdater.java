@@ -81,29 +81,49 @@ public final class IndexUpdater {
     } finally {
       drain(pool);
     }
-    // Second pass: files whose shared extents were not known by physical address when first met.
-    ThreadPoolExecutor second = newPool();
-    try {
-      for (Pending p : deferred) {
-        if (cancelled.getAsBoolean() || failure.get() != null) {
-          complete = false;
-          break;
-        }
-        second.execute(() -> hashFile(p, epoch, false));
-      }
-    } finally {
-      drain(second);
+    // Second pass: files whose shared extents were not known by physical address when first met. A file
+    // whose unknown extents another reader has claimed waits for the third pass, which finds them known.
+    for (Pass pass : new Pass[] {Pass.CLAIM, Pass.LAST}) {
+      List<Pending> files = new ArrayList<>(deferred);
       deferred.clear();
+      ThreadPoolExecutor pool2 = pass == Pass.LAST ? newPool(1) : newPool();
+      try {
+        for (Pending p : files) {
+          if (cancelled.getAsBoolean() || failure.get() != null) {
+            complete = false;
+            break;
+          }
+          pool2.execute(() -> hashFile(p, epoch, pass));
+        }
+      } finally {
+        drain(pool2);
+      }
     }
     if (failure.get() != null) throw failure.get();
     if (complete) counters.filesRemoved.addAndGet(index.removeUnseen(epoch, roots));
     return complete;
   }
 
+  /** When a file with shared extents of unknown content is hashed. */
+  private enum Pass {
+    /** The walk: defer it. */
+    WALK,
+    /** After the walk: hash it unless another reader claimed one of its extents; then defer it again. */
+    CLAIM,
+    /** Last, one at a time: hash it (most of its blocks are known by now). */
+    LAST
+  }
+
+  private final java.util.Set<Long> claimed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** A bounded queue and caller-runs: the walk never runs far ahead of the readers. */
   private ThreadPoolExecutor newPool() {
-    return new ThreadPoolExecutor(options.threads(), options.threads(), 1, TimeUnit.MINUTES,
-        new ArrayBlockingQueue<>(options.threads() * 4), new ThreadPoolExecutor.CallerRunsPolicy());
+    return newPool(options.threads());
+  }
+
+  private ThreadPoolExecutor newPool(int threads) {
+    return new ThreadPoolExecutor(threads, threads, 1, TimeUnit.MINUTES,
+        new ArrayBlockingQueue<>(threads * 4), new ThreadPoolExecutor.CallerRunsPolicy());
   }
 
   private static void drain(ExecutorService pool) {
@@ -126,7 +146,7 @@ public final class IndexUpdater {
       if (old != null && old.size() == st.size() && old.mtimeNs() == st.mtimeNs() && old.ctimeNs() == st.ctimeNs()) {
         refresh(entry, old, epoch);
       } else {
-        pool.execute(() -> hashFile(new Pending(entry, old), epoch, true));
+        pool.execute(() -> hashFile(new Pending(entry, old), epoch, Pass.WALK));
       }
     } catch (IndexException e) {
       failure.compareAndSet(null, e);
@@ -152,7 +172,7 @@ public final class IndexUpdater {
     }
   }
 
-  private void hashFile(Pending p, long epoch, boolean allowDefer) {
+  private void hashFile(Pending p, long epoch, Pass pass) {
     if (failure.get() != null) return;
     FileEntry entry = p.entry();
     try (FileHandle h = FileHandle.open(entry.path())) {
@@ -162,9 +182,12 @@ public final class IndexUpdater {
         return;
       }
       List<Extent> extents = h.extents(true);
-      if (allowDefer && unknownSharedBlocks(extents, st.size())) {
-        deferred.add(p);
-        return;
+      if (pass != Pass.LAST) {
+        List<Long> unknown = unknownSharedExtents(extents, st.size());
+        if (!unknown.isEmpty() && (pass == Pass.WALK || !claim(unknown))) {
+          deferred.add(p);
+          return;
+        }
       }
       FileScan scan = hashers.get().hash(entry, h, st, extents);
       index.put(scan, p.old(), epoch);
@@ -177,16 +200,30 @@ public final class IndexUpdater {
     }
   }
 
-  private boolean unknownSharedBlocks(List<Extent> extents, long size) {
+  /** Physical starts of the shared extents holding a full block whose hash is not known yet. */
+  private List<Long> unknownSharedExtents(List<Extent> extents, long size) {
     int bs = options.blockSize();
+    List<Long> unknown = new ArrayList<>();
     for (Extent e : extents) {
       if (!e.shared() || !e.addressable()) continue;
       long first = (e.logical() + bs - 1) / bs * bs;
       for (long off = first; off + bs <= Math.min(e.end(), size); off += bs) {
-        if (cache.get(e.physical() + (off - e.logical())) == FileScan.NO_DATA) return true;
+        if (cache.get(e.physical() + (off - e.logical())) == FileScan.NO_DATA) {
+          unknown.add(e.physical());
+          break;
+        }
       }
     }
-    return false;
+    return unknown;
+  }
+
+  /** Claims extents for this reader; false if another reader claimed one of them first. */
+  private boolean claim(List<Long> extents) {
+    synchronized (claimed) {
+      for (Long e : extents) if (claimed.contains(e)) return false;
+      claimed.addAll(extents);
+      return true;
+    }
   }
 
   private static boolean sameFile(FileEntry entry, FileStat st) {

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Writes dupex's benchmark corpus: deterministic data with known duplicate structure.
+
+Usage: corpus.py ROOT [--size N]   (N scales every part; 1 = about 700 MiB of logical data)
+
+Every byte is written explicitly (never copied with cp, which would reflink), except the one part that
+is meant to be reflinked already. Prints a JSON line with the ideal reclaimable bytes at 4 KiB
+granularity: allocated 4 KiB blocks (counted once per inode, once per reflinked extent) minus the number
+of distinct block contents among them.
+"""
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+
+BLOCK = 4096
+MiB = 1 << 20
+
+
+class Corpus:
+    def __init__(self, root, scale):
+        self.root = root
+        self.scale = scale
+        self.allocated = 0          # 4 KiB blocks allocated on disk
+        self.contents = set()       # distinct block contents among them
+        self.logical = 0
+
+    def data(self, seed, n):
+        return random.Random(seed).randbytes(n)
+
+    def account(self, buf):
+        """Counts a newly allocated region of bytes, block by block (a short tail block is its own content)."""
+        for off in range(0, len(buf), BLOCK):
+            chunk = buf[off:off + BLOCK]
+            self.allocated += 1
+            self.contents.add(hashlib.blake2b(chunk, digest_size=16).digest() + len(chunk).to_bytes(4, "little"))
+
+    def write(self, rel, pieces):
+        """pieces: list of (offset, bytes); holes between them stay holes."""
+        path = os.path.join(self.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            size = 0
+            for off, buf in pieces:
+                f.seek(off)
+                f.write(buf)
+                self.account(buf)
+                size = max(size, off + len(buf))
+            f.truncate(size)
+            os.fsync(f.fileno())
+        self.logical += size
+        return path
+
+    def build(self):
+        s = self.scale
+        # Unique data: files of varied sizes that match nothing.
+        for i in range(int(40 * s)):
+            self.write(f"unique/file{i:04d}.bin", [(0, self.data(1000 + i, random.Random(i).randrange(64 * 1024, 4 * MiB)))])
+        # Whole-file copies: a photo folder, backed up twice (written, not copied).
+        photos = [self.data(2000 + i, random.Random(50 + i).randrange(1 * MiB, 6 * MiB) + 1234) for i in range(int(16 * s))]
+        for d in ("photos", "backup1/photos", "backup2/photos"):
+            for i, p in enumerate(photos):
+                self.write(f"{d}/img{i:03d}.jpg", [(0, p)])
+        # VM images: a base and two clones with block-aligned edits (1 MiB each) in between.
+        base_size = int(96 * s) * MiB
+        base = bytearray(self.data(3000, base_size))
+        self.write("vm/base.img", [(0, bytes(base))])
+        for clone in (1, 2):
+            img = bytearray(base)
+            rnd = random.Random(3100 + clone)
+            for _ in range(max(1, base_size // (16 * MiB))):
+                at = rnd.randrange(0, base_size // MiB) * MiB
+                img[at:at + MiB] = self.data(rnd.randrange(1 << 30), MiB)
+            self.write(f"vm/clone{clone}.img", [(0, bytes(img))])
+        # A database file whose second half repeats its first (duplicate ranges inside one file).
+        half = self.data(4000, int(16 * s) * MiB)
+        self.write("db/table.db", [(0, half + half)])
+        # Many small files, half of them duplicates of the other half.
+        smalls = [self.data(5000 + i, 8192 + (i % 7) * 512) for i in range(int(500 * s))]
+        for i, buf in enumerate(smalls):
+            self.write(f"small/a/{i:05d}.txt", [(0, buf)])
+            if i % 2 == 0:
+                self.write(f"small/b/{i:05d}.txt", [(0, buf)])
+        # Sparse files: the same data at the same offsets, holes between.
+        parts = [(k * 32 * MiB, self.data(6000 + k, 2 * MiB)) for k in range(int(4 * s))]
+        self.write("sparse/one.raw", parts)
+        self.write("sparse/two.raw", parts)
+        # Hard links: one inode, two names (nothing to gain).
+        p = self.write("links/original.bin", [(0, self.data(7000, int(8 * s) * MiB))])
+        os.link(p, os.path.join(self.root, "links/hardlink.bin"))
+        # Already reflinked copies: shared before any tool runs (nothing to gain).
+        p = self.write("reflinked/original.bin", [(0, self.data(8000, int(16 * s) * MiB))])
+        subprocess.run(["cp", "--reflink=always", p, os.path.join(self.root, "reflinked/copy.bin")], check=True)
+        subprocess.run(["sync"], check=True)
+        return {
+            "logicalBytes": self.logical,
+            "allocatedBytes": self.allocated * BLOCK,
+            "idealReclaimableBytes": (self.allocated - len(self.contents)) * BLOCK,
+        }
+
+
+if __name__ == "__main__":
+    root = sys.argv[1]
+    scale = float(sys.argv[sys.argv.index("--size") + 1]) if "--size" in sys.argv else 1.0
+    print(json.dumps(Corpus(root, scale).build()))
