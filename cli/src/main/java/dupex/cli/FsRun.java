@@ -23,6 +23,7 @@ final class FsRun {
   final Path index;
   final ScanCounters scan = new ScanCounters();
   boolean scanComplete = true;
+  double scanSeconds, planSeconds, dedupeSeconds;
   PlanTotals plan;
   DedupeCounters dedupe;
   final List<Range> largest = new ArrayList<>();
@@ -67,6 +68,7 @@ final class FsRun {
     n.put("index", index.toString());
     ObjectNode s = n.putObject("scan");
     s.put("complete", scanComplete);
+    s.put("seconds", Math.round(scanSeconds * 1000) / 1000.0);
     s.put("filesSeen", scan.filesSeen.get());
     s.put("filesHashed", scan.filesHashed.get());
     s.put("filesUnchanged", scan.filesUnchanged.get());
@@ -78,6 +80,7 @@ final class FsRun {
     scan.skippedByReason().forEach((r, c) -> skipped.put(r.name().toLowerCase(), c));
     if (plan != null) {
       ObjectNode p = n.putObject("plan");
+      p.put("seconds", Math.round(planSeconds * 1000) / 1000.0);
       p.put("groups", plan.groups());
       p.put("ranges", plan.ranges());
       p.put("duplicateBytes", plan.dupeBytes());
@@ -86,6 +89,7 @@ final class FsRun {
     }
     if (dedupe != null) {
       ObjectNode d = n.putObject("dedupe");
+      d.put("seconds", Math.round(dedupeSeconds * 1000) / 1000.0);
       d.put("jobs", dedupe.jobs);
       d.put("requests", dedupe.requests);
       d.put("bytesDeduped", dedupe.bytesDeduped);

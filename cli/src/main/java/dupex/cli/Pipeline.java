@@ -51,13 +51,19 @@ final class Pipeline {
     Path dir = IndexLocation.forFilesystem(indexRoot, group.key());
     FsRun run = new FsRun(group, dir);
     try (BlockIndex index = open(dir)) {
+      long t0 = System.nanoTime();
       scan(index, run);
+      long t1 = System.nanoTime();
+      run.scanSeconds = (t1 - t0) / 1e9;
       if (mode == Mode.SCAN || session.cancelled().getAsBoolean()) return finish(index, run, mode);
       console.phase("planning");
       try (DedupePlan plan = new DedupePlanner(index).plan()) {
+        long t2 = System.nanoTime();
+        run.planSeconds = (t2 - t1) / 1e9;
         run.plan = plan.totals();
         if (mode == Mode.REPORT) describe(index, plan, run, top);
         else dedupe(index, plan, run, dedupeOptions);
+        run.dedupeSeconds = (System.nanoTime() - t2) / 1e9;
       }
       return finish(index, run, mode);
     } catch (IndexException.Locked e) {
