@@ -20,6 +20,14 @@ final class DedupeCommand extends WorkCommand {
   @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "With --dry-run: how many ranges and directories to list.")
   int top;
 
+  @Option(names = "--rewrite-threshold", paramLabel = "R", defaultValue = "1",
+      description = {"btrfs frees an extent only when none of it is used: copy the unshared rest of a partly deduped",
+          "extent into a new one when the bytes freed are at least R times the bytes copied. Default: ${DEFAULT-VALUE}."})
+  double rewriteThreshold;
+
+  @Option(names = "--no-rewrite", description = "Never copy extent remainders (btrfs): fewer writes, less space freed.")
+  boolean noRewrite;
+
   DedupeCommand(Session session) {
     super(session);
   }
@@ -37,7 +45,8 @@ final class DedupeCommand extends WorkCommand {
   @Override
   DedupeOptions dedupeOptions() throws CliException {
     try {
-      return DedupeOptions.defaults().withMaxRuntime(maxRuntime);
+      return DedupeOptions.defaults().withMaxRuntime(maxRuntime)
+          .withRewriteThreshold(noRewrite ? Double.POSITIVE_INFINITY : rewriteThreshold);
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, e.getMessage());
     }

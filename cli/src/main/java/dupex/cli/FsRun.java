@@ -52,6 +52,7 @@ final class FsRun {
     if (dedupe != null) {
       b.append("; deduped ").append(Units.bytes(dedupe.bytesDeduped)).append(" in ").append(dedupe.jobs)
           .append(" jobs (").append(dedupe.requests).append(" requests); freed ").append(Units.bytes(dedupe.bytesFreed));
+      if (dedupe.bytesRewritten > 0) b.append(" (rewrote ").append(Units.bytes(dedupe.bytesRewritten)).append(" to free whole extents)");
       if (dedupe.stoppedByDeadline) b.append("; stopped at --max-runtime");
     }
     long failed = failures();
@@ -95,6 +96,9 @@ final class FsRun {
       d.put("bytesDeduped", dedupe.bytesDeduped);
       d.put("bytesFreed", dedupe.bytesFreed);
       d.put("bytesAlreadyShared", dedupe.bytesAlreadyShared);
+      d.put("bytesRewritten", dedupe.bytesRewritten);
+      d.put("extentsRewritten", dedupe.extentsRewritten);
+      d.put("rewritesSkippedNoSpace", dedupe.rewritesSkippedNoSpace);
       d.put("rangesDiffered", dedupe.rangesDiffered);
       d.put("rangesFailed", dedupe.rangesFailed);
       d.put("filesSkipped", dedupe.filesSkipped);

@@ -57,7 +57,8 @@ final class Pipeline {
       run.scanSeconds = (t1 - t0) / 1e9;
       if (mode == Mode.SCAN || session.cancelled().getAsBoolean()) return finish(index, run, mode);
       console.phase("planning");
-      try (DedupePlan plan = new DedupePlanner(index).plan()) {
+      double btrfsThreshold = group.fsStat().isBtrfs() ? dedupeOptions.rewriteThreshold() : Double.NaN;
+      try (DedupePlan plan = new DedupePlanner(index, btrfsThreshold).plan()) {
         long t2 = System.nanoTime();
         run.planSeconds = (t2 - t1) / 1e9;
         run.plan = plan.totals();

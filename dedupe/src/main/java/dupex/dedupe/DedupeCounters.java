@@ -11,6 +11,11 @@ public final class DedupeCounters {
   public long bytesDeduped;
   /** Bytes skipped without a call because both ranges already sat on the same physical blocks. */
   public long bytesAlreadyShared;
+  /** btrfs: bytes copied into new extents so that mostly-shared old extents are freed (extra writes). */
+  public long bytesRewritten;
+  public long extentsRewritten;
+  /** btrfs: extents left partly shared because the disk was too full for the copy. */
+  public long rewritesSkippedNoSpace;
   public long rangesDiffered;
   public long rangesFailed;
   public long filesSkipped;

@@ -20,9 +20,21 @@ import java.util.Map;
  */
 public final class DedupePlanner {
   private final BlockIndex index;
+  private final double btrfsRewriteThreshold;
+  private Spill byDest;
 
+  /** A planner whose estimate of bytes freed assumes every duplicate block can be freed on its own (XFS). */
   public DedupePlanner(BlockIndex index) {
+    this(index, Double.NaN);
+  }
+
+  /**
+   * @param btrfsRewriteThreshold on btrfs, the dedupe's rewrite threshold (infinity: no rewrites): the estimate
+   *     then counts an extent's duplicate bytes only where the whole extent will be freed; NaN elsewhere
+   */
+  public DedupePlanner(BlockIndex index, double btrfsRewriteThreshold) {
     this.index = index;
+    this.btrfsRewriteThreshold = btrfsRewriteThreshold;
   }
 
   public DedupePlan plan() throws IndexException {
@@ -32,11 +44,16 @@ public final class DedupePlanner {
       try (GroupIterator groups = index.groups()) {
         while (groups.hasNext()) addGroup(groups.next(), pairs, totals);
       }
+      if (!Double.isNaN(btrfsRewriteThreshold)) byDest = index.openSpill("bydest");
       coalesce(pairs, ranges, totals);
+      if (byDest != null) totals.estimatedFreedBytes = new BtrfsFreedEstimate(index, btrfsRewriteThreshold).estimate(byDest);
       return new DedupePlan(index, ranges, totals);
     } catch (IndexException | RuntimeException e) {
       ranges.close();
       throw e;
+    } finally {
+      if (byDest != null) byDest.close();
+      byDest = null;
     }
   }
 
@@ -107,6 +124,7 @@ public final class DedupePlanner {
     long dstOffset = run.dstBlock() * blockSize;
     long srcOffset = (run.dstBlock() - run.delta()) * blockSize;
     ranges.put(PlanKeys.range(new DupeRange(run.src(), srcOffset, run.dst(), dstOffset, bytes)), new byte[0]);
+    if (byDest != null) byDest.put(PlanKeys.destRange(run.dst(), dstOffset), PlanKeys.longValue(bytes));
     totals.ranges++;
   }
 }

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
  * <pre>
  * pairs:  dst(16) src(16) delta(8, biased) dstBlock(4)                     -> blockLength(4)
  * ranges: ~length(8) src(16) srcOffset(8) dst(16) dstOffset(8)             -> (empty)   largest first
+ * bydest: dst(16) dstOffset(8)                                             -> length(8)  (btrfs estimate)
  * </pre>
  */
 final class PlanKeys {
@@ -39,6 +40,26 @@ final class PlanKeys {
     long srcOffset = b.getLong();
     FileId dst = id(b);
     return new DupeRange(src, srcOffset, dst, b.getLong(), length);
+  }
+
+  static byte[] destRange(FileId dst, long dstOffset) {
+    return put(ByteBuffer.allocate(24), dst).putLong(dstOffset).array();
+  }
+
+  static FileId destFile(byte[] key) {
+    return id(ByteBuffer.wrap(key));
+  }
+
+  static long destOffset(byte[] key) {
+    return ByteBuffer.wrap(key).getLong(16);
+  }
+
+  static byte[] longValue(long v) {
+    return ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  static long longOf(byte[] v) {
+    return ByteBuffer.wrap(v).getLong();
   }
 
   static byte[] intValue(int v) {

@@ -39,6 +39,7 @@ public final class RangeDeduper {
   private final Set<FileId> touched = new TreeSet<>();
   private final ByteBuffer prefetch = ByteBuffer.allocateDirect((8 << 20) + 4096).alignedSlice(4096);
   private long deadline = Long.MAX_VALUE;
+  private ExtentRewriter rewriter;
 
   public RangeDeduper(BlockIndex index, DedupeOptions options, DedupeListener listener) {
     this.index = index;
@@ -64,6 +65,9 @@ public final class RangeDeduper {
     long start = System.nanoTime();
     if (options.maxRuntime() != null) deadline = start + options.maxRuntime().toNanos();
     long freeBefore = freeBytes(root);
+    try (FileHandle h = FileHandle.openDirectory(root)) {
+      if (options.rewrites() && h.fsStat().isBtrfs()) rewriter = new ExtentRewriter(options.rewriteThreshold());
+    }
     long total = plan.totals().dupeBytes();
     long[] done = {0};
     try {
@@ -81,6 +85,8 @@ public final class RangeDeduper {
         listener.progress(done[0], total);
         return true;
       });
+      // Even past the deadline: the copies are what makes this run's partial dedupes free space.
+      if (rewriter != null && !cancelled.getAsBoolean()) rewriteExtents();
     } finally {
       refreshLayouts();
       counters.bytesFreed = freeBytes(root) - freeBefore;
@@ -114,6 +120,7 @@ public final class RangeDeduper {
           o.close();
           continue;
         }
+        if (rewriter != null && !rewriter.remembers(o.record().id())) rewriter.remember(o.record().id(), o.handle().extents(false));
         dests.add(o);
         offsets.add(d.offset());
       }
@@ -255,6 +262,52 @@ public final class RangeDeduper {
 
   private void report(FileRecord rec, SkipReason reason, String detail) {
     listener.skipped(rec.path(), reason, detail);
+  }
+
+  /** btrfs: frees the extents this run left mostly shared, by moving their remainders into new extents. */
+  private void rewriteExtents() throws IOException {
+    for (var entry : rewriter.remembered().entrySet()) {
+      FileId id = entry.getKey();
+      if (skippedFiles.contains(id)) continue;
+      Opened file = open(id, true);
+      if (file == null) continue;
+      try {
+        List<ExtentRewriter.Rewrite> rewrites = ExtentRewriter.plan(entry.getValue(), file.handle().extents(false),
+            file.record().size(), options.rewriteThreshold());
+        Path dir = file.record().path().getParent();
+        for (ExtentRewriter.Rewrite r : rewrites) {
+          long[] rewritten = {0};
+          ExtentRewriter.Result result;
+          try {
+            result = ExtentRewriter.rewrite(file.handle(), dir, r, prefetch, options.roundLength(), rewritten);
+          } catch (NativeIOException e) {
+            report(file.record(), SkipReason.REFUSED, "cannot copy the rest of a shared extent: " + e.getReason());
+            break;
+          }
+          counters.bytesRewritten += rewritten[0];
+          if (result == ExtentRewriter.Result.DONE) {
+            counters.extentsRewritten++;
+            touched.add(id);
+            continue;
+          }
+          if (result == ExtentRewriter.Result.NO_SPACE) {
+            counters.rewritesSkippedNoSpace++;
+            report(file.record(), SkipReason.NO_SPACE, r.remaining() + " bytes of copy needed to free a "
+                + r.old().length() + "-byte extent; it stays allocated");
+            continue;
+          }
+          if (result == ExtentRewriter.Result.DIFFERS) {
+            index.invalidate(id);
+            report(file.record(), SkipReason.CHANGED, "changed while its extent was being rewritten; left as it is");
+          } else {
+            report(file.record(), SkipReason.REFUSED, "the kernel refused to share the copy of an extent's rest");
+          }
+          break;
+        }
+      } finally {
+        file.close();
+      }
+    }
   }
 
   /** Records where the blocks of every changed file are now, so the next run sees them shared and plans nothing. */

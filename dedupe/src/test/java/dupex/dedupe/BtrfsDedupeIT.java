@@ -3,13 +3,104 @@ package dupex.dedupe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dupex.index.BlockIndex;
+import dupex.index.IndexUpdater;
 import dupex.linux.Fixtures;
 import dupex.linux.LoopFs;
+import dupex.scanner.ScanCounters;
+import dupex.scanner.ScanOptions;
+import dupex.scanner.SkipReason;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BtrfsDedupeIT extends DedupeContract {
+  /** A 64 MiB image written as one extent and a copy whose middle 8 MiB differ. */
+  Path[] imageAndCopyWithEditedMiddle() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a.img"), 30, 64 * MiB);
+    byte[] b = java.nio.file.Files.readAllBytes(a);
+    System.arraycopy(Fixtures.randomBytes(31, 8 * MiB), 0, b, 28 * MiB, 8 * MiB);
+    Path copy = Fixtures.write(root.resolve("b.img"), b);
+    assertEquals(1, Fixtures.extents(copy).size(), "written as one extent");
+    return new Path[] {a, copy};
+  }
+
+  @Test
+  void partialDuplicatesFreeTheirWholeExtent() throws Exception {
+    Path[] f = imageAndCopyWithEditedMiddle();
+    long freeBefore = fs.freeBytes();
+    Run r = dedupe();
+    long freed = fs.freeBytes() - freeBefore;
+    assertEquals(56 * MiB, r.dedupe().bytesDeduped);
+    assertEquals(8 * MiB, r.dedupe().bytesRewritten, "the edited middle was copied into a new extent");
+    assertEquals(1, r.dedupe().extentsRewritten);
+    assertTrue(freed >= 56L * MiB * 90 / 100, "freed " + freed + " of 56 MiB duplicated");
+    assertSameBlocks(f[0], f[1], 0, 28 * MiB);
+    assertSameBlocks(f[0], f[1], 36 * MiB, 28 * MiB);
+    try (var files = java.nio.file.Files.list(root)) {
+      assertEquals(2, files.count(), "no temporary file is left in the directory");
+    }
+  }
+
+  @Test
+  void withoutRewritesTheExtentStaysAllocated() throws Exception {
+    imageAndCopyWithEditedMiddle();
+    before = Fixtures.checksums(fs.root());
+    long freeBefore = fs.freeBytes();
+    Run r = run(false, DedupeOptions.defaults().withRewriteThreshold(Double.POSITIVE_INFINITY));
+    assertEquals(56 * MiB, r.dedupe().bytesDeduped);
+    assertEquals(0, r.dedupe().bytesRewritten);
+    assertTrue(fs.freeBytes() - freeBefore < 8 * MiB, "bookended: little is freed");
+    assertEquals(0, r.estimatedFreed(), "and the estimate knew it");
+    assertEquals(before, Fixtures.checksums(fs.root()));
+  }
+
+  @Test
+  void aFileChangedBeforeItsRewriteIsLeftIntact() throws Exception {
+    Path[] f = imageAndCopyWithEditedMiddle();
+    try (BlockIndex index = openIndex()) {
+      new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> {}, new ScanCounters()).scan(List.of(root), () -> false);
+      try (DedupePlan plan = new DedupePlanner(index, 1.0).plan()) {
+        DedupeCounters c = new RangeDeduper(index, DedupeOptions.defaults(), new DedupeListener() {
+          @Override
+          public void skipped(Path path, SkipReason reason, String detail) {
+            skips.add(reason + " " + path);
+          }
+
+          @Override
+          public void progress(long done, long total) {
+            // after the last job, before the rewrite: someone writes to the copy
+            if (done == total) {
+              try {
+                Fixtures.write(f[1], 30 * MiB, new byte[] {1, 2, 3});
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }
+          }
+        }).run(plan, root, () -> false);
+        assertEquals(0, c.bytesRewritten);
+        assertTrue(skips.contains("CHANGED " + f[1]), skips.toString());
+      }
+    }
+    byte[] now = java.nio.file.Files.readAllBytes(f[1]);
+    assertEquals(1, now[30 * MiB]);
+    assertEquals(3, now[30 * MiB + 2]);
+  }
+
+  @Test
+  void aDiskTooFullForTheCopySkipsTheExtentWithAMessage() throws Exception {
+    imageAndCopyWithEditedMiddle();
+    // Leave less free space than the 8 MiB copy plus its margin.
+    long free = dupex.linux.Linux.statfs(fs.root()).availableBytes();
+    Fixtures.writeRandom(fs.root().resolve("filler"), 40, free - 40 * MiB);
+    Run r = dedupe();
+    assertEquals(56 * MiB, r.dedupe().bytesDeduped);
+    assertEquals(0, r.dedupe().bytesRewritten);
+    assertEquals(1, r.dedupe().rewritesSkippedNoSpace);
+    assertTrue(skips.stream().anyMatch(s -> s.startsWith("NO_SPACE " + root.resolve("b.img"))), skips.toString());
+  }
+
   @Override
   protected LoopFs.Kind kind() {
     return LoopFs.Kind.BTRFS;

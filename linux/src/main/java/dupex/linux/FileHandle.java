@@ -22,7 +22,7 @@ public final class FileHandle implements AutoCloseable {
   private final String path;
   private boolean closed;
 
-  private FileHandle(int fd, String path) {
+  FileHandle(int fd, String path) {
     this.fd = fd;
     this.path = path;
   }
@@ -102,9 +102,7 @@ public final class FileHandle implements AutoCloseable {
    * bytes read (fewer only at end of file) and advances the buffer's position.
    */
   public int read(ByteBuffer buffer, long offset) throws NativeIOException {
-    if (!buffer.isDirect()) throw new IllegalArgumentException("buffer must be direct");
-    // Pointer.wrap(ByteBuffer) starts at the buffer's position; take the address of position 0.
-    long base = Pointer.wrap(Native.RUNTIME, buffer.duplicate().position(0)).address();
+    long base = address(buffer);
     int total = 0;
     while (buffer.hasRemaining()) {
       long n = Native.LIBC.pread(fd, Pointer.wrap(Native.RUNTIME, base + buffer.position()), buffer.remaining(),
@@ -124,6 +122,12 @@ public final class FileHandle implements AutoCloseable {
   /** syncfs(2): writes out the filesystem holding this file; on btrfs it also commits the transaction that frees extents. */
   public void syncFilesystem() throws NativeIOException {
     if (Native.LIBC.syncfs(fd) < 0) throw new NativeIOException("syncfs", path, null, Native.errno());
+  }
+
+  /** The address of a direct buffer's first byte (Pointer.wrap(ByteBuffer) starts at its position instead). */
+  static long address(ByteBuffer buffer) {
+    if (!buffer.isDirect()) throw new IllegalArgumentException("buffer must be direct");
+    return Pointer.wrap(Native.RUNTIME, buffer.duplicate().position(0)).address();
   }
 
   /** posix_fadvise(SEQUENTIAL): larger readahead for a whole-file read. Advice only; failure is ignored. */

@@ -29,5 +29,12 @@ public interface LibC {
 
   @SaveError int syncfs(int fd);
 
+  @SaveError @ssize_t long pwrite(int fd, Pointer buf, @size_t long count, @off_t long offset);
+
+  @SaveError int fsync(int fd);
+
+  /** open(2) with a mode, for O_TMPFILE (open is variadic: two fixed arguments). */
+  @SaveError @Variadic(fixedCount = 2) int open(CharSequence path, int flags, int mode);
+
   String strerror(int errnum);
 }

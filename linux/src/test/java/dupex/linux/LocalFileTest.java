@@ -81,6 +81,26 @@ class LocalFileTest {
   }
 
   @Test
+  void tempFilesAreUnnamedAndReadable() throws Exception {
+    byte[] data = Fixtures.randomBytes(3, 20_000);
+    try (TempFile t = TempFile.create(dir)) {
+      ByteBuffer b = ByteBuffer.allocateDirect(data.length);
+      b.put(data).flip();
+      t.write(b, 4096);
+      t.sync();
+      ByteBuffer back = ByteBuffer.allocateDirect(data.length);
+      assertEquals(data.length, t.handle().read(back, 4096));
+      byte[] got = new byte[data.length];
+      back.flip().get(got);
+      assertArrayEquals(data, got);
+      assertEquals(4096 + data.length, t.handle().stat().size());
+      try (var files = Files.list(dir)) {
+        assertEquals(0, files.count(), "an O_TMPFILE file has no name");
+      }
+    }
+  }
+
+  @Test
   void statfsOfTheTempDirectory() throws Exception {
     FsStat s = Linux.statfs(dir);
     assertTrue(s.totalBytes() > 0 && s.freeBytes() <= s.totalBytes() && s.blockSize() > 0, s.toString());

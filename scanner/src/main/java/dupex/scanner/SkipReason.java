@@ -12,6 +12,7 @@ public enum SkipReason {
   BUSY("changing while it was read", false),
   IMMUTABLE("immutable or append-only", true),
   UNREADABLE("unreadable", true),
+  NO_SPACE("not enough free space", true),
   REFUSED("refused by the kernel", true);
 
   private final String text;
