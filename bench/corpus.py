@@ -28,7 +28,8 @@ class Corpus:
         self.logical = 0
 
     def data(self, seed, n):
-        return random.Random(seed).randbytes(n)
+        rnd = random.Random(seed)  # randbytes takes at most 256 MiB at a time
+        return b"".join(rnd.randbytes(min(64 * MiB, n - at)) for at in range(0, n, 64 * MiB))
 
     def account(self, buf):
         """Counts a newly allocated region of bytes, block by block (a short tail block is its own content)."""

@@ -39,7 +39,9 @@ final class BtrfsFreedEstimate {
           file = id;
           ranges = new ArrayList<>();
         }
-        ranges.add(new long[] {PlanKeys.destOffset(c.key()), PlanKeys.longOf(c.value())});
+        long[] range = PlanKeys.destValue(c.value());
+        range[0] = PlanKeys.destOffset(c.key());
+        ranges.add(range);
       }
       if (file != null) freed += fileEstimate(file, ranges);
     }
@@ -49,6 +51,7 @@ final class BtrfsFreedEstimate {
   private long fileEstimate(FileId id, List<long[]> ranges) throws IndexException {
     long planned = 0;
     for (long[] r : ranges) planned += r[1];
+    for (long[] r : ranges) if (r[2] != id.device() || r[3] != id.inode()) r[4] = -1; // only sources inside this file matter
     FileRecord rec = index.get(id).orElse(null);
     if (rec == null) return planned;
     for (Path path : rec.paths()) {
@@ -63,15 +66,23 @@ final class BtrfsFreedEstimate {
     return planned;
   }
 
-  /** Planned bytes, as [offset, length] sorted by offset, that free their extent. */
+  /**
+   * Planned bytes that free their extent. Ranges are [offset, length, srcDevice, srcInode, srcOffset], with
+   * srcOffset -1 when the source is another file: an extent that holds the source of one of its own file's ranges
+   * stays referenced.
+   */
   static long freedIn(List<Extent> extents, List<long[]> ranges, long size, double threshold) {
     long freed = 0;
     for (Extent e : extents) {
       long end = Math.min(e.end(), size);
       if (end <= e.logical()) continue;
       long covered = 0;
-      for (long[] r : ranges) covered += Math.max(0, Math.min(end, r[0] + r[1]) - Math.max(e.logical(), r[0]));
-      if (covered == 0 || e.shared()) continue;
+      boolean holdsSource = false;
+      for (long[] r : ranges) {
+        covered += Math.max(0, Math.min(end, r[0] + r[1]) - Math.max(e.logical(), r[0]));
+        if (r[4] >= 0 && r[4] < end && r[4] + r[1] > e.logical()) holdsSource = true;
+      }
+      if (covered == 0 || e.shared() || holdsSource) continue;
       long remaining = (end - e.logical()) - covered;
       if (remaining == 0 || (e.addressable() && covered >= threshold * remaining)) freed += covered;
     }

@@ -124,7 +124,7 @@ public final class DedupePlanner {
     long dstOffset = run.dstBlock() * blockSize;
     long srcOffset = (run.dstBlock() - run.delta()) * blockSize;
     ranges.put(PlanKeys.range(new DupeRange(run.src(), srcOffset, run.dst(), dstOffset, bytes)), new byte[0]);
-    if (byDest != null) byDest.put(PlanKeys.destRange(run.dst(), dstOffset), PlanKeys.longValue(bytes));
+    if (byDest != null) byDest.put(PlanKeys.destRange(run.dst(), dstOffset), PlanKeys.destValue(bytes, run.src(), srcOffset));
     totals.ranges++;
   }
 }

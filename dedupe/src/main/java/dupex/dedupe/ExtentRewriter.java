@@ -68,20 +68,28 @@ final class ExtentRewriter {
       if (!e.addressable() || e.shared()) continue;
       long end = Math.min(e.end(), size);
       if (end <= e.logical()) continue;
+      long pLo = e.physical(), pHi = e.physical() + (end - e.logical());
       List<Piece> pieces = new ArrayList<>();
       long remaining = 0;
       boolean pinned = false;
       for (Extent c : now) {
-        long lo = Math.max(c.logical(), e.logical()), hi = Math.min(c.end(), end);
-        if (lo >= hi || !c.addressable()) continue;
-        if (c.physical() + (lo - c.logical()) != e.physical() + (lo - e.logical())) continue;
-        pinned |= c.shared();
-        pieces.add(new Piece(lo, hi - lo));
-        remaining += hi - lo;
+        if (!c.addressable()) continue;
+        long lo = Math.max(c.physical(), pLo), hi = Math.min(c.physical() + c.length(), pHi);
+        if (lo >= hi) continue; // c does not point into e
+        long logical = c.logical() + (lo - c.physical());
+        if (logical - e.logical() == lo - pLo && logical < end) {
+          pinned |= c.shared();
+          long len = Math.min(hi - lo, end - logical);
+          pieces.add(new Piece(logical, len));
+          remaining += len;
+        } else {
+          pinned = true; // another part of the file (a source of this run) now points into e: copying the rest frees nothing
+        }
       }
       long moved = (end - e.logical()) - remaining;
       if (remaining == 0 || moved <= 0 || pinned) continue;
       if (moved < threshold * remaining) continue;
+      pieces.sort(java.util.Comparator.comparingLong(Piece::logical));
       out.add(new Rewrite(e, pieces, moved));
     }
     return out;

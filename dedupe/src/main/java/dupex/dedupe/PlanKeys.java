@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
  * <pre>
  * pairs:  dst(16) src(16) delta(8, biased) dstBlock(4)                     -> blockLength(4)
  * ranges: ~length(8) src(16) srcOffset(8) dst(16) dstOffset(8)             -> (empty)   largest first
- * bydest: dst(16) dstOffset(8)                                             -> length(8)  (btrfs estimate)
+ * bydest: dst(16) dstOffset(8)                                 -> length(8) src(16) srcOffset(8)  (btrfs estimate)
  * </pre>
  */
 final class PlanKeys {
@@ -54,12 +54,14 @@ final class PlanKeys {
     return ByteBuffer.wrap(key).getLong(16);
   }
 
-  static byte[] longValue(long v) {
-    return ByteBuffer.allocate(8).putLong(v).array();
+  static byte[] destValue(long length, FileId src, long srcOffset) {
+    return put(ByteBuffer.allocate(32).putLong(length), src).putLong(srcOffset).array();
   }
 
-  static long longOf(byte[] v) {
-    return ByteBuffer.wrap(v).getLong();
+  /** [dstOffset, length, srcDevice, srcInode, srcOffset] of a bydest entry's value (dstOffset filled by the caller). */
+  static long[] destValue(byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value);
+    return new long[] {0, b.getLong(), b.getLong(), b.getLong(), b.getLong()};
   }
 
   static byte[] intValue(int v) {

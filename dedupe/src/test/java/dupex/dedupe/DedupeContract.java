@@ -146,7 +146,7 @@ abstract class DedupeContract {
     Fixtures.write(f, 4 * MiB, half);
     Run r = dedupe();
     assertEquals(4 * MiB, r.dedupe().bytesDeduped);
-    assertSameBlocks(f, f.resolveSibling("twice"), 0, 0);
+    assertEquals(0, r.dedupe().bytesRewritten, "the source half stays in the old extent: copying would free nothing");
     for (long off = 0; off < 4 * MiB; off += BS) assertEquals(Fixtures.physicalAt(f, off), Fixtures.physicalAt(f, off + 4 * MiB));
   }
 
@@ -288,7 +288,14 @@ abstract class DedupeContract {
   @Test
   void aDryRunEstimateMatchesTheRealRunForPartialDuplicates() throws Exception {
     writeImageAndEditedCopy();
-    assertDryRunMatches(20 * MiB);
+    // A file repeating itself, written in one go (one btrfs extent: its second half moving onto its first frees
+    // nothing there, and the estimate must know it).
+    byte[] half = Fixtures.randomBytes(22, 4 * MiB);
+    byte[] whole = new byte[8 * MiB];
+    System.arraycopy(half, 0, whole, 0, half.length);
+    System.arraycopy(half, 0, whole, 4 * MiB, half.length);
+    Fixtures.write(root.resolve("twice"), whole);
+    assertDryRunMatches(24 * MiB);
   }
 
   /** An image and an edited copy of it, the edit written in place (no dead space left by an overwrite). */

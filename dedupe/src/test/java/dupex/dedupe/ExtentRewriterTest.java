@@ -46,9 +46,23 @@ class ExtentRewriterTest {
   void btrfsEstimateCountsOnlyExtentsThatWillBeFreed() {
     List<Extent> extents = List.of(new Extent(0, 1000 * MiB, 64 * MiB, 0), new Extent(64 * MiB, 2000 * MiB, 64 * MiB, 0),
         new Extent(128 * MiB, 3000 * MiB, 64 * MiB, Fiemap.EXTENT_SHARED));
-    List<long[]> ranges = List.of(new long[] {0, 56 * MiB}, new long[] {64 * MiB, 8 * MiB}, new long[] {128 * MiB, 64 * MiB});
+    List<long[]> ranges = List.of(new long[] {0, 56 * MiB, 0, 0, -1}, new long[] {64 * MiB, 8 * MiB, 0, 0, -1},
+        new long[] {128 * MiB, 64 * MiB, 0, 0, -1});
     assertEquals(56 * MiB, BtrfsFreedEstimate.freedIn(extents, ranges, 192 * MiB, 1.0));
     assertEquals(64 * MiB, BtrfsFreedEstimate.freedIn(extents, ranges, 192 * MiB, 0.1));
     assertEquals(0, BtrfsFreedEstimate.freedIn(extents, ranges, 192 * MiB, Double.POSITIVE_INFINITY));
+  }
+
+  @Test
+  void anExtentHoldingItsOwnFilesSourceIsPinned() {
+    // A file whose second half repeats its first, in one extent: the second half moves onto the first, which stays.
+    List<Extent> before = List.of(new Extent(0, 1000 * MiB, 64 * MiB, 0));
+    List<Extent> now = List.of(new Extent(0, 1000 * MiB, 32 * MiB, Fiemap.EXTENT_SHARED),
+        new Extent(32 * MiB, 1000 * MiB, 32 * MiB, Fiemap.EXTENT_SHARED));
+    assertEquals(0, ExtentRewriter.plan(before, now, 64 * MiB, 1.0).size());
+    assertEquals(0, ExtentRewriter.plan(before, List.of(new Extent(0, 1000 * MiB, 32 * MiB, 0),
+        new Extent(32 * MiB, 1000 * MiB, 32 * MiB, 0)), 64 * MiB, 1.0).size(), "even where FIEMAP does not say shared");
+    List<long[]> selfSourced = List.of(new long[] {32 * MiB, 32 * MiB, 7, 9, 0});
+    assertEquals(0, BtrfsFreedEstimate.freedIn(before, selfSourced, 64 * MiB, 1.0));
   }
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Scanner benchmark (run as root): on a fresh loop filesystem,
+#  1. cold scan throughput of `dupex scan` against a cold `cat` of the same files;
+#  2. rescan of an unchanged tree of --files small files against a cold `find` plus JVM start-up;
+#  3. index bytes per hashed block.
+#
+#   bench/scan.sh [--fs btrfs|xfs] [--size N] [--files N] [--block-size SIZE]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd -P)
+fs=btrfs; size=1; files=10000; bs=128K
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fs) fs=$2; shift 2 ;;
+    --size) size=$2; shift 2 ;;
+    --files) files=$2; shift 2 ;;
+    --block-size) bs=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "scan.sh: unknown argument $1" >&2; exit 64 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "scan.sh: run as root" >&2; exit 77; }
+[ -f "$here/cli/target/dupex.jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
+work=$(mktemp -d /var/tmp/dupex-scanbench.XXXXXX); mnt="$work/mnt"; mkdir -p "$mnt"
+trap 'mountpoint -q "$mnt" && umount "$mnt"; rm -rf "$work"' EXIT
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+secs() { /usr/bin/time -f %e -o "$work/t" "$@" > "$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }; cat "$work/t"; }
+json() { python3 -c "import json,sys; d=json.load(open('$work/out')); print(eval('d' + sys.argv[1]))" "$1"; }
+
+truncate -s "$(python3 -c "print(int(3 * 2**30 * max(1, $size)))")" "$work/fs.img"
+case "$fs" in btrfs) mkfs.btrfs -q -f "$work/fs.img" >/dev/null 2>&1 ;; xfs) mkfs.xfs -q -f -m reflink=1 "$work/fs.img" ;; esac
+mount -o loop "$work/fs.img" "$mnt"
+python3 "$here/bench/corpus.py" "$mnt/corpus" --size "$size" > "$work/corpus.json"
+alloc=$(python3 -c "import json; print(json.load(open('$work/corpus.json'))['allocatedBytes'])")
+
+drop; cat_s=$(secs sh -c "cd '$mnt/corpus' && find . -type f -print0 | xargs -0 cat > /dev/null")
+drop; scan_s=$(secs "$here/dupex" scan --json --block-size "$bs" --index "$work/index" "$mnt/corpus")
+read_b=$(json "['filesystems'][0]['scan']['bytesRead']"); scan_phase=$(json "['filesystems'][0]['scan']['seconds']")
+blocks=$("$here/dupex" status --json --index "$work/index" | python3 -c "import json,sys; print(json.load(sys.stdin)['indexes'][0]['blocks'])")
+idx_b=$(du -sb "$work/index" | cut -f1)
+
+python3 - "$mnt/tree" "$files" <<'PY'
+import os, sys, random
+root, n = sys.argv[1], int(sys.argv[2])
+r = random.Random(1)
+for i in range(n):
+    d = os.path.join(root, f"d{i // 100:03d}")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"f{i:05d}"), "wb") as f:
+        f.write(r.randbytes(8192 + (i % 5) * 1000))
+PY
+"$here/dupex" scan -q --index "$work/index2" "$mnt/tree"
+drop; find_s=$(secs find "$mnt/tree" -type f)
+drop; jvm_s=$(secs "$here/dupex" --version)
+drop; rescan_s=$(secs "$here/dupex" scan --json --index "$work/index2" "$mnt/tree")
+unchanged=$(json "['filesystems'][0]['scan']['filesUnchanged']")
+
+python3 - <<PY
+alloc, cat_s, scan_s, scan_phase, read_b = $alloc, $cat_s, $scan_s, $scan_phase, $read_b
+MiB = 1 << 20
+print(f"scan benchmark on $fs, --size $size, --block-size $bs ($(nproc) cores, kernel $(uname -r))")
+print(f"  cold cat of the corpus        {cat_s:6.2f} s   {alloc / MiB / cat_s:7.0f} MiB/s")
+print(f"  cold dupex scan (whole run)   {scan_s:6.2f} s   {read_b / MiB / scan_s:7.0f} MiB/s  = {100 * (alloc / scan_s) / (alloc / cat_s):.0f}% of cat")
+print(f"  cold dupex scan (scan phase)  {scan_phase:6.2f} s   {read_b / MiB / scan_phase:7.0f} MiB/s  = {100 * (alloc / scan_phase) / (alloc / cat_s):.0f}% of cat")
+print(f"  index: {$idx_b} bytes for {$blocks} blocks = {$idx_b / max(1, $blocks):.0f} bytes per block")
+print(f"  rescan of $files unchanged files ({$unchanged} unchanged): {$rescan_s:.2f} s; cold find {$find_s:.2f} s + JVM start {$jvm_s:.2f} s"
+      f" = {$find_s + $jvm_s:.2f} s -> {$rescan_s / ($find_s + $jvm_s):.2f}x")
+PY
