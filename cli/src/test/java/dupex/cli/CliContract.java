@@ -6,37 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dupex.linux.Fixtures;
 import dupex.linux.LoopFs;
+import dupex.linux.RealFsTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The built launcher end to end on a real filesystem, as an admin or a cron job runs it. */
-@Tag("fs")
-abstract class CliContract {
-  static final int MiB = 1 << 20;
-  LoopFs fs;
-  Path root;
+abstract class CliContract extends RealFsTest {
   @TempDir Path index;
 
-  protected abstract LoopFs.Kind kind();
 
-  @BeforeEach
-  void mount(TestInfo info) throws Exception {
-    fs = LoopFs.create(kind(), getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName());
-    root = Files.createDirectory(fs.root().resolve("data"));
-  }
 
-  @AfterEach
-  void unmount() {
-    if (fs != null) fs.close();
-  }
 
   @Test
   void dedupeFreesWhatItsSummarySaysAndChangesNoFile() throws Exception {

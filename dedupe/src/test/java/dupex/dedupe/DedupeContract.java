@@ -13,6 +13,7 @@ import dupex.linux.Extent;
 import dupex.linux.Fixtures;
 import dupex.linux.Linux;
 import dupex.linux.LoopFs;
+import dupex.linux.RealFsTest;
 import dupex.scanner.FileId;
 import dupex.scanner.FileScan;
 import dupex.scanner.ScanCounters;
@@ -25,35 +26,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Scan, plan and dedupe on a real filesystem, checking every file's checksum before and after. */
-@Tag("fs")
-abstract class DedupeContract {
-  static final int MiB = 1 << 20, BS = ScanOptions.DEFAULT_BLOCK_SIZE;
-  LoopFs fs;
-  Path root;
+abstract class DedupeContract extends RealFsTest {
+  static final int BS = ScanOptions.DEFAULT_BLOCK_SIZE;
   @TempDir Path indexDir;
   Map<Path, String> before;
   final List<String> skips = new ArrayList<>();
 
-  protected abstract LoopFs.Kind kind();
 
-  @BeforeEach
-  void mount(TestInfo info) throws Exception {
-    fs = LoopFs.create(kind(), getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName());
-    root = Files.createDirectory(fs.root().resolve("data"));
-  }
 
-  @AfterEach
-  void unmount() {
-    if (fs != null) fs.close();
-  }
 
   record Run(ScanCounters scan, long planBytes, long estimatedFreed, DedupeCounters dedupe) {}
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dupex.linux.Fixtures;
 import dupex.linux.Linux;
 import dupex.linux.LoopFs;
+import dupex.linux.RealFsTest;
 import dupex.scanner.FileId;
 import dupex.scanner.ScanCounters;
 import dupex.scanner.ScanOptions;
@@ -20,34 +21,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Scanning real trees into the index; each filesystem subclasses it. */
-@Tag("fs")
-abstract class ScanContract {
-  static final int MiB = 1 << 20, BS = ScanOptions.DEFAULT_BLOCK_SIZE;
-  LoopFs fs;
-  Path root;
+abstract class ScanContract extends RealFsTest {
+  static final int BS = ScanOptions.DEFAULT_BLOCK_SIZE;
   @TempDir Path indexDir;
 
-  protected abstract LoopFs.Kind kind();
 
-  @BeforeEach
-  void mount(TestInfo info) throws Exception {
-    fs = LoopFs.create(kind(), getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName());
-    root = Files.createDirectory(fs.root().resolve("data"));
-  }
 
-  @AfterEach
-  void unmount() {
-    if (fs != null) fs.close();
-  }
 
   ScanCounters scan() throws Exception {
     ScanCounters c = new ScanCounters();

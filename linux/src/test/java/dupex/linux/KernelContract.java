@@ -11,31 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 
 /** FIEMAP and FIDEDUPERANGE on a real filesystem that can dedupe; each filesystem subclasses it. */
-@Tag("fs")
-abstract class KernelContract {
-  static final int MiB = 1 << 20;
-  protected LoopFs fs;
-  private String testName;
-
-  protected abstract LoopFs.Kind kind();
-
-  @BeforeEach
-  void mount(TestInfo info) {
-    testName = getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName();
-    fs = LoopFs.create(kind(), testName);
-  }
-
-  @AfterEach
-  void unmount() {
-    if (fs != null) fs.close();
-  }
+abstract class KernelContract extends RealFsTest {
 
   Path file(String name) {
     return fs.root().resolve(name);
@@ -209,7 +188,7 @@ abstract class KernelContract {
 
   @Test
   void destinationOnAnotherFilesystemGivesExdev() throws Exception {
-    try (LoopFs other = LoopFs.create(kind(), testName + "-other")) {
+    try (LoopFs other = LoopFs.create(kind(), getClass().getSimpleName() + "-exdev-other")) {
       Path a = Fixtures.writeRandom(file("a"), 17, MiB);
       Path b = Fixtures.writeRandom(other.root().resolve("b"), 17, MiB);
       assertEquals(List.of(new DedupeOutcome.Failed(0, Errno.EXDEV)), dedupe(a, 0, MiB, b, 0, 16 * MiB));
