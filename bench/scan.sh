@@ -34,6 +34,7 @@ alloc=$(python3 -c "import json; print(json.load(open('$work/corpus.json'))['all
 
 drop; cat_s=$(secs sh -c "cd '$mnt/corpus' && find . -type f -print0 | xargs -0 cat > /dev/null")
 drop; scan_s=$(secs "$here/dupex" scan --json --block-size "$bs" --index "$work/index" "$mnt/corpus")
+rss=$(/usr/bin/time -f %M -o "$work/rss" "$here/dupex" scan -q --block-size "$bs" --index "$work/index.rss" "$mnt/corpus" && cat "$work/rss")
 read_b=$(json "['filesystems'][0]['scan']['bytesRead']"); scan_phase=$(json "['filesystems'][0]['scan']['seconds']")
 blocks=$("$here/dupex" status --json --index "$work/index" | python3 -c "import json,sys; print(json.load(sys.stdin)['indexes'][0]['blocks'])")
 idx_b=$(du -sb "$work/index" | cut -f1)
@@ -61,6 +62,7 @@ print(f"scan benchmark on $fs, --size $size, --block-size $bs ($(nproc) cores, k
 print(f"  cold cat of the corpus        {cat_s:6.2f} s   {alloc / MiB / cat_s:7.0f} MiB/s")
 print(f"  cold dupex scan (whole run)   {scan_s:6.2f} s   {read_b / MiB / scan_s:7.0f} MiB/s  = {100 * (alloc / scan_s) / (alloc / cat_s):.0f}% of cat")
 print(f"  cold dupex scan (scan phase)  {scan_phase:6.2f} s   {read_b / MiB / scan_phase:7.0f} MiB/s  = {100 * (alloc / scan_phase) / (alloc / cat_s):.0f}% of cat")
+print(f"  peak RSS of a full scan: {$rss / 1024:.0f} MiB")
 print(f"  index: {$idx_b} bytes for {$blocks} blocks = {$idx_b / max(1, $blocks):.0f} bytes per block")
 print(f"  rescan of $files unchanged files ({$unchanged} unchanged): {$rescan_s:.2f} s; cold find {$find_s:.2f} s + JVM start {$jvm_s:.2f} s"
       f" = {$find_s + $jvm_s:.2f} s -> {$rescan_s / ($find_s + $jvm_s):.2f}x")

@@ -46,7 +46,12 @@ public final class BlockIndex implements AutoCloseable {
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final LRUCache cache;
-  private final WriteOptions writeOptions = new WriteOptions();
+  /**
+   * No write-ahead log: every write is a whole file's batch in the memtable, flushed to SST files when a run ends
+   * (and when the memtable fills). A crash loses the unflushed part of that run, never half a file: the next run
+   * simply redoes it.
+   */
+  private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
   private final ColumnFamilyHandle meta, files, blocks;
   private final List<ColumnFamilyHandle> handles;
 
@@ -206,8 +211,10 @@ public final class BlockIndex implements AutoCloseable {
   public static long layoutHash(long[] physicals) {
     ByteBuffer b = ByteBuffer.allocate(physicals.length * 8);
     for (long p : physicals) b.putLong(p);
-    return XXHashFactory.fastestInstance().hash64().hash(b.array(), 0, b.capacity(), 0);
+    return LAYOUT_HASH.hash(b.array(), 0, b.capacity(), 0);
   }
+
+  private static final net.jpountz.xxhash.XXHash64 LAYOUT_HASH = XXHashFactory.fastestInstance().hash64();
 
   /** Replaces a file's record and postings (removing those of {@code old}, if any) in one batch. */
   public FileRecord put(FileScan scan, FileRecord old, long epoch) throws IndexException {
@@ -217,7 +224,7 @@ public final class BlockIndex implements AutoCloseable {
       if (old != null) deletePostings(batch, old);
       for (int i = 0; i < scan.hashes().length; i++) {
         long h = scan.hashes()[i];
-        if (h != FileScan.NO_DATA) batch.put(blocks, Codec.blockKey(h, scan.id(), i), Codec.blockValue(scan.physicals()[i], scan.blockLength(i)));
+        if (h != FileScan.NO_DATA) batch.put(blocks, Codec.blockKey(h, scan.id(), i), Codec.blockValue(scan.physicals()[i], scan.blockLength(i), scan.blockSize()));
       }
       batch.put(files, Codec.fileKey(rec.id()), Codec.fileValue(rec));
       db.write(writeOptions, batch);
@@ -267,7 +274,7 @@ public final class BlockIndex implements AutoCloseable {
     for (int i = 0; i < rec.hashes().length; i++) {
       long h = rec.hashes()[i];
       if (h != FileScan.NO_DATA) {
-        batch.put(blocks, Codec.blockKey(h, rec.id(), i), Codec.blockValue(i < physicals.length ? physicals[i] : 0, rec.blockLength(i)));
+        batch.put(blocks, Codec.blockKey(h, rec.id(), i), Codec.blockValue(i < physicals.length ? physicals[i] : 0, rec.blockLength(i), rec.blockSize()));
       }
     }
   }
@@ -313,7 +320,7 @@ public final class BlockIndex implements AutoCloseable {
 
   /** Streams duplicate groups in hash order without loading the index into memory. Close it. */
   public GroupIterator groups() {
-    return new GroupIterator(db.newIterator(blocks));
+    return new GroupIterator(db.newIterator(blocks), settings.blockSize());
   }
 
   /** Every file record in key order; for status and reports. */
@@ -360,12 +367,12 @@ public final class BlockIndex implements AutoCloseable {
 
   @Override
   public void close() {
-    for (ColumnFamilyHandle h : handles) h.close();
-    try {
-      db.syncWal();
+    try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, handles);
     } catch (RocksDBException ignored) {
-      // closing anyway; RocksDB recovers from its WAL on the next open
+      // closing anyway: what was not flushed is redone by the next run
     }
+    for (ColumnFamilyHandle h : handles) h.close();
     db.close();
     writeOptions.close();
     cfOptions.close();

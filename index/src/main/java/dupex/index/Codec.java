@@ -13,11 +13,11 @@ import java.util.List;
  * <pre>
  * files:  device(8) inode(8)                       -> size, mtime, ctime, epoch, layoutHash (8 each), blockSize(4),
  *                                                     blockCount(4), hashes(8 each), pathCount(4), paths (len(4) utf8)
- * blocks: hash(8) device(8) inode(8) blockIndex(4) -> physical(8) length(4)
+ * blocks: hash(8) device(8) inode(8) blockIndex(4) -> physical(8) [length(4), only for a short last block]
  * </pre>
  */
 final class Codec {
-  static final int FILE_KEY = 16, BLOCK_KEY = 28, BLOCK_VALUE = 12;
+  static final int FILE_KEY = 16, BLOCK_KEY = 28;
 
   private Codec() {}
 
@@ -38,13 +38,16 @@ final class Codec {
     return ByteBuffer.wrap(key).getLong(0);
   }
 
-  static Posting posting(byte[] key, byte[] value) {
+  static Posting posting(byte[] key, byte[] value, int blockSize) {
     ByteBuffer k = ByteBuffer.wrap(key), v = ByteBuffer.wrap(value);
-    return new Posting(new FileId(k.getLong(8), k.getLong(16)), k.getInt(24), v.getLong(0), v.getInt(8));
+    return new Posting(new FileId(k.getLong(8), k.getLong(16)), k.getInt(24), v.getLong(0),
+        value.length >= 12 ? v.getInt(8) : blockSize);
   }
 
-  static byte[] blockValue(long physical, int length) {
-    return ByteBuffer.allocate(BLOCK_VALUE).putLong(physical).putInt(length).array();
+  /** A full block stores only its physical address: 4 bytes less for all but the last block of a file. */
+  static byte[] blockValue(long physical, int length, int blockSize) {
+    if (length == blockSize) return ByteBuffer.allocate(8).putLong(physical).array();
+    return ByteBuffer.allocate(12).putLong(physical).putInt(length).array();
   }
 
   static byte[] fileValue(FileRecord r) {

@@ -14,11 +14,13 @@ public final class GroupIterator implements Iterator<DupeGroup>, AutoCloseable {
   /** A hash present in more places than this (a block of zeros in every file) is planned for the first ones only. */
   public static final int MAX_MEMBERS = 100_000;
   private final RocksIterator it;
+  private final int blockSize;
   private DupeGroup next;
   private long truncatedGroups;
 
-  GroupIterator(RocksIterator it) {
+  GroupIterator(RocksIterator it, int blockSize) {
     this.it = it;
+    this.blockSize = blockSize;
     it.seekToFirst();
   }
 
@@ -29,7 +31,7 @@ public final class GroupIterator implements Iterator<DupeGroup>, AutoCloseable {
       List<Posting> members = new ArrayList<>(2);
       boolean truncated = false;
       while (it.isValid() && Codec.blockHash(it.key()) == hash) {
-        if (members.size() < MAX_MEMBERS) members.add(Codec.posting(it.key(), it.value()));
+        if (members.size() < MAX_MEMBERS) members.add(Codec.posting(it.key(), it.value(), blockSize));
         else truncated = true;
         it.next();
       }

@@ -139,18 +139,22 @@ public final class IndexUpdater {
     if (interrupted) Thread.currentThread().interrupt();
   }
 
+  /** The walk only lists and stats; looking the file up in the index, and reading it if needed, is the readers' work. */
   private void visit(FileEntry entry, long epoch, ThreadPoolExecutor pool) {
-    try {
-      FileRecord old = index.get(entry.id()).orElse(null);
-      FileStat st = entry.stat();
-      if (old != null && old.size() == st.size() && old.mtimeNs() == st.mtimeNs() && old.ctimeNs() == st.ctimeNs()) {
-        refresh(entry, old, epoch);
-      } else {
-        pool.execute(() -> hashFile(new Pending(entry, old), epoch, Pass.WALK));
+    pool.execute(() -> {
+      if (failure.get() != null) return;
+      try {
+        FileRecord old = index.get(entry.id()).orElse(null);
+        FileStat st = entry.stat();
+        if (old != null && old.size() == st.size() && old.mtimeNs() == st.mtimeNs() && old.ctimeNs() == st.ctimeNs()) {
+          refresh(entry, old, epoch);
+        } else {
+          hashFile(new Pending(entry, old), epoch, Pass.WALK);
+        }
+      } catch (IndexException e) {
+        failure.compareAndSet(null, e);
       }
-    } catch (IndexException e) {
-      failure.compareAndSet(null, e);
-    }
+    });
   }
 
   /** An unchanged file keeps its hashes; only its extent map is read, to learn where its blocks are now. */

@@ -33,9 +33,10 @@ class CodecTest {
         Codec.blockKey(1, b, 9)};
     Arrays.sort(keys, Arrays::compareUnsigned);
     assertEquals(1, Codec.blockHash(keys[0]));
-    assertEquals(new Posting(a, 1, 99, 4096), Codec.posting(keys[1], Codec.blockValue(99, 4096)));
-    assertEquals(new Posting(a, 7, 0, 10), Codec.posting(keys[2], Codec.blockValue(0, 10)));
-    assertEquals(b, Codec.posting(keys[3], Codec.blockValue(0, 1)).file());
+    assertEquals(new Posting(a, 1, 99, 4096), Codec.posting(keys[1], Codec.blockValue(99, 4096, 4096), 4096));
+    assertEquals(8, Codec.blockValue(99, 4096, 4096).length, "a full block stores no length");
+    assertEquals(new Posting(a, 7, 0, 10), Codec.posting(keys[2], Codec.blockValue(0, 10, 4096), 4096));
+    assertEquals(b, Codec.posting(keys[3], Codec.blockValue(0, 1, 4096), 4096).file());
     assertEquals(-1L, Codec.blockHash(keys[4]), "unsigned order puts the top bit last");
     assertEquals(Codec.BLOCK_KEY, keys[0].length);
   }
