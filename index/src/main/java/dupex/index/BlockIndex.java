@@ -48,8 +48,8 @@ public final class BlockIndex implements AutoCloseable {
   private final LRUCache cache;
   /**
    * No write-ahead log: every write is a whole file's batch in the memtable, flushed to SST files when a run ends
-   * (and when the memtable fills). A crash loses the unflushed part of that run, never half a file: the next run
-   * simply redoes it.
+   * (and when a memtable fills), all column families at once (atomic flush). A crash loses the unflushed part of
+   * that run, never half a file: the next run simply redoes it.
    */
   private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
   private final ColumnFamilyHandle meta, files, blocks;
@@ -93,7 +93,8 @@ public final class BlockIndex implements AutoCloseable {
     ColumnFamilyOptions cfOptions = new ColumnFamilyOptions().setTableFormatConfig(table)
         .setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(WRITE_BUFFER_BYTES)
         .setMaxWriteBufferNumber(2);
-    DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+    // Without a WAL, atomic flush keeps a file's record and its postings (two column families) together on disk.
+    DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true).setAtomicFlush(true)
         .setMaxOpenFiles(256).setKeepLogFileNum(2).setMaxBackgroundJobs(2);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
