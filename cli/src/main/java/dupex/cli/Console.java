@@ -106,7 +106,7 @@ final class Console {
         long m = max.getAsLong();
         if (m > 0) pb.maxHint(m);
         pb.stepTo(current.getAsLong());
-        if (extraBytes != null) pb.setExtraMessage(Units.bytes(extraBytes.getAsLong()) + " read");
+        if (extraBytes != null) pb.setExtraMessage(" " + Units.bytes(extraBytes.getAsLong()) + " read");
         try {
           Thread.sleep(200);
         } catch (InterruptedException e) {
