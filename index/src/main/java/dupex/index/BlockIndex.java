@@ -33,8 +33,11 @@ import org.rocksdb.WriteOptions;
  */
 public final class BlockIndex implements AutoCloseable {
   static final String META = "meta", FILES = "files", BLOCKS = "blocks";
-  /** Bounded caches keep memory flat however large the index grows. */
-  static final long BLOCK_CACHE_BYTES = 64L << 20, WRITE_BUFFER_BYTES = 32L << 20;
+  /**
+   * Bounded caches keep memory flat however large the index grows: memtables of all column families together are
+   * charged to the one block cache, so RocksDB holds at most about BLOCK_CACHE_BYTES.
+   */
+  static final long BLOCK_CACHE_BYTES = 64L << 20, MEMTABLES_BYTES = 32L << 20, WRITE_BUFFER_BYTES = 16L << 20;
 
   static {
     RocksDB.loadLibrary();
@@ -46,6 +49,7 @@ public final class BlockIndex implements AutoCloseable {
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final LRUCache cache;
+  private final org.rocksdb.WriteBufferManager memtables;
   /**
    * No write-ahead log: every write is a whole file's batch in the memtable, flushed to SST files when a run ends
    * (and when a memtable fills), all column families at once (atomic flush). A crash loses the unflushed part of
@@ -56,7 +60,8 @@ public final class BlockIndex implements AutoCloseable {
   private final List<ColumnFamilyHandle> handles;
 
   private BlockIndex(Path dir, IndexSettings settings, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions,
-                     LRUCache cache, List<ColumnFamilyHandle> handles) {
+                     LRUCache cache, org.rocksdb.WriteBufferManager memtables, List<ColumnFamilyHandle> handles) {
+    this.memtables = memtables;
     this.dir = dir;
     this.settings = settings;
     this.db = db;
@@ -94,7 +99,9 @@ public final class BlockIndex implements AutoCloseable {
         .setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(WRITE_BUFFER_BYTES)
         .setMaxWriteBufferNumber(2);
     // Without a WAL, atomic flush keeps a file's record and its postings (two column families) together on disk.
+    org.rocksdb.WriteBufferManager memtables = new org.rocksdb.WriteBufferManager(MEMTABLES_BYTES, cache);
     DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true).setAtomicFlush(true)
+        .setWriteBufferManager(memtables)
         .setMaxOpenFiles(256).setKeepLogFileNum(2).setMaxBackgroundJobs(2);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
@@ -121,7 +128,7 @@ public final class BlockIndex implements AutoCloseable {
         db.dropColumnFamily(handles.get(i));
         handles.remove(i).close();
       }
-      BlockIndex index = new BlockIndex(dir, settings, db, dbOptions, cfOptions, cache, handles);
+      BlockIndex index = new BlockIndex(dir, settings, db, dbOptions, cfOptions, cache, memtables, handles);
       try {
         index.checkSettings();
       } catch (IndexException e) {
@@ -132,6 +139,7 @@ public final class BlockIndex implements AutoCloseable {
     } catch (RocksDBException e) {
       cfOptions.close();
       dbOptions.close();
+      memtables.close();
       cache.close();
       throw translate(dir, "open", e);
     }
@@ -378,6 +386,7 @@ public final class BlockIndex implements AutoCloseable {
     writeOptions.close();
     cfOptions.close();
     dbOptions.close();
+    memtables.close();
     cache.close();
   }
 }

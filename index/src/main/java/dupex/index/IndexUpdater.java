@@ -42,7 +42,8 @@ public final class IndexUpdater {
   private final ScanListener listener;
   private final ScanCounters counters;
   private final PhysicalHashCache cache = new PhysicalHashCache(CACHE_ENTRIES);
-  private final ThreadLocal<BlockHasher> hashers;
+  /** One hasher (and its 8 MiB read buffer) per reader, shared by every pass: direct memory stays threads x 8 MiB. */
+  private final java.util.concurrent.BlockingQueue<BlockHasher> hashers;
   private final AtomicReference<IndexException> failure = new AtomicReference<>();
   private final List<Pending> deferred = Collections.synchronizedList(new ArrayList<>());
 
@@ -54,7 +55,8 @@ public final class IndexUpdater {
     this.options = options;
     this.listener = listener;
     this.counters = counters;
-    this.hashers = ThreadLocal.withInitial(() -> new BlockHasher(options.blockSize(), cache, counters));
+    this.hashers = new ArrayBlockingQueue<>(options.threads() + 1);
+    for (int i = 0; i <= options.threads(); i++) hashers.add(new BlockHasher(options.blockSize(), cache, counters));
   }
 
   /**
@@ -193,7 +195,13 @@ public final class IndexUpdater {
           return;
         }
       }
-      FileScan scan = hashers.get().hash(entry, h, st, extents);
+      BlockHasher hasher = hashers.take();
+      FileScan scan;
+      try {
+        scan = hasher.hash(entry, h, st, extents);
+      } finally {
+        hashers.add(hasher);
+      }
       index.put(scan, p.old(), epoch);
     } catch (NativeIOException e) {
       skip(entry, e);
@@ -201,6 +209,8 @@ public final class IndexUpdater {
       skip(entry, SkipReason.BUSY, e.getMessage() + "; it will be hashed on the next run");
     } catch (IndexException e) {
       failure.compareAndSet(null, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

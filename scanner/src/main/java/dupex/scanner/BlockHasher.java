@@ -13,7 +13,7 @@ import net.jpountz.xxhash.XXHashFactory;
  * Hashes a file's data in fixed blocks aligned to its start with XXH64 seeded by the block's length (so a short
  * last block only matches a block of the same length). Reads only blocks that hold data according to FIEMAP, in
  * large sequential reads into an aligned direct buffer, and takes the hash of a block whose physical address was
- * hashed already from the cache instead of reading it. One instance per thread.
+ * hashed already from the cache instead of reading it. One instance per reader at a time.
  */
 public final class BlockHasher {
   /** Large sequential reads keep a disk streaming; 8 MiB is past where larger reads stop helping. */
@@ -31,7 +31,7 @@ public final class BlockHasher {
     this.counters = counters;
     int size = Math.max(READ_SIZE, blockSize);
     // A misaligned buffer made reads several times slower: align to the page.
-    this.buffer = ByteBuffer.allocateDirect(size + 4096).alignedSlice(4096);
+    this.buffer = ByteBuffer.allocateDirect(size + 4096).alignedSlice(4096); // allocated once, reused per file
   }
 
   /** The hash of one block's bytes; never {@link FileScan#NO_DATA}. */
