@@ -66,6 +66,25 @@ class CliErrorsIT {
   }
 
   @Test
+  void aFullDiskUnderTheIndexIs74AndTouchesNoFile() throws Exception {
+    LoopFs.requireAvailable(LoopFs.Kind.EXT4);
+    Path small = Files.createTempDirectory("CliErrorsIT-fullindex");
+    LoopFs.run(List.of("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString()));
+    try (LoopFs fs = LoopFs.create(LoopFs.Kind.BTRFS, "CliErrorsIT-fullindex")) {
+      for (int i = 0; i < 400; i++) Fixtures.writeRandom(fs.root().resolve("d/f" + i), i, 256 * 1024 + i);
+      var before = Fixtures.checksums(fs.root());
+      Fixtures.write(small.resolve("filler"), new byte[2 * 1024 * 1024 - 64 * 1024]);
+      Launcher.Result r = Launcher.run("dedupe", "--index", small.toString(), fs.root().toString());
+      assertEquals(ExitCode.IO_ERROR, r.code(), r.toString());
+      assertTrue(r.err().contains("disk full") || r.err().contains("No space left"), r.err());
+      assertEquals(before, Fixtures.checksums(fs.root()));
+    } finally {
+      LoopFs.run(List.of("umount", small.toString()));
+      Files.delete(small);
+    }
+  }
+
+  @Test
   void noPermissionIs77() throws Exception {
     LoopFs.requireAvailable(LoopFs.Kind.EXT4); // needs root to switch to an unprivileged user
     Path secret = Files.createTempDirectory("CliErrorsIT-secret");
