@@ -102,7 +102,7 @@ final class Pipeline {
         } catch (InterruptedException ie) {
           throw new CliException(ExitCode.INTERRUPTED, "interrupted while waiting for the index");
         }
-      } catch (UnsatisfiedLinkError e) {
+      } catch (LinkageError e) { // RocksDB's native library did not load
         throw new CliException(ExitCode.SOFTWARE, "cannot load RocksDB's native library from "
             + System.getProperty("java.io.tmpdir") + " (mounted noexec?); set DUPEX_TMPDIR to an executable directory: " + e.getMessage());
       }

@@ -1,6 +1,5 @@
 package dupex.dedupe;
 
-import dupex.index.BlockIndex;
 import dupex.index.IndexException;
 import dupex.index.Spill;
 import java.util.ArrayList;
@@ -8,12 +7,10 @@ import java.util.List;
 
 /** The ranges to share, largest first, on disk; read back as jobs of one source range and its destinations. */
 public final class DedupePlan implements AutoCloseable {
-  private final BlockIndex index;
   private final Spill ranges;
   private final PlanTotals totals;
 
-  DedupePlan(BlockIndex index, Spill ranges, PlanTotals totals) {
-    this.index = index;
+  DedupePlan(Spill ranges, PlanTotals totals) {
     this.ranges = ranges;
     this.totals = totals;
   }
@@ -45,10 +42,6 @@ public final class DedupePlan implements AutoCloseable {
       }
       if (head != null) visitor.visit(new DedupeJob(head.src(), head.srcOffset(), head.length(), dests));
     }
-  }
-
-  BlockIndex index() {
-    return index;
   }
 
   @Override

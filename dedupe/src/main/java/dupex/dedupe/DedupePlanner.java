@@ -47,7 +47,7 @@ public final class DedupePlanner {
       if (!Double.isNaN(btrfsRewriteThreshold)) byDest = index.openSpill("bydest");
       coalesce(pairs, ranges, totals);
       if (byDest != null) totals.estimatedFreedBytes = new BtrfsFreedEstimate(index, btrfsRewriteThreshold).estimate(byDest);
-      return new DedupePlan(index, ranges, totals);
+      return new DedupePlan(ranges, totals);
     } catch (IndexException | RuntimeException e) {
       ranges.close();
       throw e;

@@ -94,10 +94,6 @@ public final class RangeDeduper {
     return counters;
   }
 
-  public DedupeCounters counters() {
-    return counters;
-  }
-
   private long freeBytes(Path root) throws NativeIOException {
     try (FileHandle h = FileHandle.openDirectory(root)) {
       h.syncFilesystem();
