@@ -84,8 +84,12 @@ public final class BlockIndex implements AutoCloseable {
   public static BlockIndex open(Path dir, IndexSettings settings) throws IndexException {
     try {
       if (!Files.isDirectory(dir)) {
-        Files.createDirectories(dir.getParent());
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+        if (!Files.isDirectory(dir.getParent())) {
+          if (dir.getParent().getParent() != null) Files.createDirectories(dir.getParent().getParent());
+          Files.createDirectory(dir.getParent(), privateDir); // the index root: it holds every indexed path
+        }
+        Files.createDirectory(dir, privateDir);
       }
     } catch (java.nio.file.AccessDeniedException e) {
       throw new IndexException("cannot create index " + dir + ": Permission denied", e);

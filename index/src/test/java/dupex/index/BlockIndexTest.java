@@ -129,9 +129,10 @@ class BlockIndexTest {
   }
 
   @Test
-  void directoryIsCreatedPrivate() throws Exception {
-    Path idx = dir.resolve("idx");
+  void directoriesAreCreatedPrivate() throws Exception {
+    Path idx = dir.resolve("root/idx");
     BlockIndex.open(idx, new IndexSettings(BS)).close();
     assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(idx)));
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(idx.getParent())));
   }
 }
