@@ -116,7 +116,9 @@ public final class RangeDeduper {
           o.close();
           continue;
         }
-        if (rewriter != null && !rewriter.remembers(o.record().id())) rewriter.remember(o.record().id(), o.handle().extents(false));
+        // A whole-file copy leaves no remainder; only partly deduped files need their old extents remembered.
+        boolean whole = d.offset() == 0 && job.length() == o.record().size();
+        if (rewriter != null && !whole && !rewriter.remembers(o.record().id())) rewriter.remember(o.record().id(), o.handle().extents(false));
         dests.add(o);
         offsets.add(d.offset());
       }
