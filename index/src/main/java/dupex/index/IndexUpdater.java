@@ -68,9 +68,8 @@ public final class IndexUpdater {
   public boolean scan(List<Path> roots, BooleanSupplier cancelled) throws IndexException, NativeIOException {
     long epoch = index.beginRun();
     boolean complete = true;
-    TreeWalker walker = new TreeWalker(options, listener, counters);
     ThreadPoolExecutor pool = newPool();
-    try {
+    try (TreeWalker walker = new TreeWalker(options, listener, counters)) {
       for (Path root : roots) {
         long minSize = options.minSize() > 0 ? options.minSize() : Linux.statfs(root).blockSize();
         walker.walk(root, minSize, entry -> {

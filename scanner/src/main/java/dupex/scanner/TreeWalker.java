@@ -20,22 +20,37 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
  * Walks roots to the regular files on each root's filesystem (btrfs subvolumes included), in sorted order, never following symlinks and never
- * opening anything: FIFOs, sockets and devices are seen by statx and skipped. A file with several hard links is
+ * opening anything: FIFOs, sockets and devices are seen by statx and skipped. Large directories are stat'ed in
+ * parallel; the order of what it emits does not depend on it. A file with several hard links is
  * emitted once, with all its paths, when its last link is found (or at the end of the walk).
  */
-public final class TreeWalker {
-  private final ScanOptions options;
+public final class TreeWalker implements AutoCloseable {
+  /** Directories with fewer entries are stat'ed by the walking thread alone. */
+  static final int PARALLEL_STAT_MIN = 64;
   private final ScanListener listener;
   private final ScanCounters counters;
   private final List<PathMatcher> nameExcludes = new ArrayList<>();
   private final List<PathMatcher> pathExcludes = new ArrayList<>();
+  private final ExecutorService pool;
+  private final int parallelism;
 
+  /** A walker that stats large directories with {@code options.threads()} threads; close it when done. */
   public TreeWalker(ScanOptions options, ScanListener listener, ScanCounters counters) {
-    this.options = options;
+    this.parallelism = options.threads();
+    this.pool = parallelism > 1 ? Executors.newFixedThreadPool(parallelism, r -> {
+      Thread t = new Thread(r, "dupex-stat");
+      t.setDaemon(true);
+      return t;
+    }) : null;
     this.listener = listener;
     this.counters = counters;
     for (String glob : options.excludes()) {
@@ -82,19 +97,20 @@ public final class TreeWalker {
       return;
     }
     Collections.sort(children);
-    for (Path child : children) {
-      FileStat st;
-      try {
-        st = Linux.lstat(child);
-      } catch (NativeIOException e) {
+    children.removeIf(child -> {
+      if (!excluded(root, child)) return false;
+      skip(child, SkipReason.EXCLUDED, "");
+      return true;
+    });
+    Object[] stats = stat(children);
+    for (int i = 0; i < children.size(); i++) {
+      Path child = children.get(i);
+      if (stats[i] instanceof NativeIOException e) {
         if (e.errno() == Errno.ENOENT) skip(child, SkipReason.VANISHED, "");
         else skip(child, SkipReason.UNREADABLE, e.getReason());
         continue;
       }
-      if (excluded(root, child)) {
-        skip(child, SkipReason.EXCLUDED, "");
-        continue;
-      }
+      FileStat st = (FileStat) stats[i];
       if (st.isDirectory()) {
         if (st.device() == device || sameFilesystem(dir, child)) walkDirectory(root, child, st.device(), minSize, links, sink);
         else skip(child, SkipReason.OTHER_FILESYSTEM, "mount point, not entered");
@@ -102,6 +118,50 @@ public final class TreeWalker {
         visit(root, child, st, device, minSize, links, sink);
       }
     }
+  }
+
+  /**
+   * statx of a directory's entries, in their order: a FileStat or the NativeIOException for each. A large
+   * directory is stat'ed by several threads, since on a cold cache each stat waits for its inode to be read.
+   */
+  private Object[] stat(List<Path> paths) {
+    Object[] out = new Object[paths.size()];
+    if (pool == null || paths.size() < PARALLEL_STAT_MIN) {
+      for (int i = 0; i < out.length; i++) out[i] = statOrError(paths.get(i));
+      return out;
+    }
+    int chunk = Math.max(16, paths.size() / (parallelism * 4));
+    List<Future<?>> parts = new ArrayList<>();
+    for (int from = 0; from < out.length; from += chunk) {
+      int lo = from, hi = Math.min(out.length, from + chunk);
+      parts.add(pool.submit(() -> {
+        for (int i = lo; i < hi; i++) out[i] = statOrError(paths.get(i));
+      }));
+    }
+    for (Future<?> f : parts) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("stat worker failed", e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CancellationException("interrupted");
+      }
+    }
+    return out;
+  }
+
+  private static Object statOrError(Path p) {
+    try {
+      return Linux.lstat(p);
+    } catch (NativeIOException e) {
+      return e;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (pool != null) pool.shutdownNow();
   }
 
   private void visit(Path root, Path path, FileStat st, long device, long minSize, Map<FileId, Pending> links,

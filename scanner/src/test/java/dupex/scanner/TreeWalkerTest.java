@@ -16,7 +16,9 @@ class TreeWalkerTest {
 
   private List<FileEntry> walk(ScanOptions options, ScanCounters counters, long minSize) throws Exception {
     List<FileEntry> out = new ArrayList<>();
-    new TreeWalker(options, ScanListener.NONE, counters).walk(dir, minSize, out::add);
+    try (TreeWalker w = new TreeWalker(options, ScanListener.NONE, counters)) {
+      w.walk(dir, minSize, out::add);
+    }
     return out;
   }
 
@@ -63,6 +65,22 @@ class TreeWalkerTest {
   }
 
   @Test
+  void aLargeDirectoryIsStatedInParallelAndEmittedInOrder() throws Exception {
+    List<Path> expected = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      Path p = dir.resolve(String.format("big/f%04d", i));
+      Fixtures.write(p, new byte[10 + i]);
+      expected.add(p);
+    }
+    Files.createSymbolicLink(dir.resolve("big/zz-link"), expected.get(0));
+    ScanCounters c = new ScanCounters();
+    List<FileEntry> files = walk(ScanOptions.defaults(), c, 1);
+    assertEquals(expected, files.stream().map(FileEntry::path).toList());
+    assertEquals(1, c.skipped(SkipReason.SYMLINK));
+    assertEquals(500, c.filesSeen.get());
+  }
+
+  @Test
   void smallFilesAreSkipped() throws Exception {
     Fixtures.write(dir.resolve("small"), new byte[100]);
     Fixtures.write(dir.resolve("big"), new byte[5000]);
@@ -81,7 +99,9 @@ class TreeWalkerTest {
       ScanCounters c = new ScanCounters();
       List<Path> skipped = new ArrayList<>();
       List<FileEntry> files = new ArrayList<>();
-      new TreeWalker(ScanOptions.defaults(), (p, r, d) -> skipped.add(p), c).walk(dir, 1, files::add);
+      try (TreeWalker w = new TreeWalker(ScanOptions.defaults(), (p, r, d) -> skipped.add(p), c)) {
+        w.walk(dir, 1, files::add);
+      }
       if ("root".equals(System.getProperty("user.name"))) {
         assertEquals(2, files.size(), "root reads it anyway");
       } else {
