@@ -111,8 +111,8 @@ final class StatusCommand implements Callable<Integer> {
         idx.forEachFile(r -> {
           totals[0]++;
           totals[1] += r.size();
-          for (long h : r.hashes()) if (h != 0) totals[2]++;
         });
+        totals[2] = idx.hashedBlocks();
         ObjectNode n = json.createObjectNode().put("index", dir.toString()).put("settings", format)
             .put("files", totals[0]).put("bytes", totals[1]).put("blocks", totals[2]).put("indexBytes", idx.diskBytes());
         var last = idx.meta("lastRun");

@@ -203,8 +203,9 @@ abstract class DedupeContract extends RealFsTest {
       var st = Linux.lstat(b);
       FileRecord ra = index.get(new FileId(Linux.lstat(a).device(), Linux.lstat(a).inode())).orElseThrow();
       FileRecord rb = index.get(new FileId(st.device(), st.inode())).orElseThrow();
-      index.put(new FileScan(rb.id(), rb.paths(), rb.size(), rb.mtimeNs(), rb.ctimeNs(), BS, ra.hashes(),
-          new long[ra.hashes().length]), rb, rb.epoch());
+      long[] aHashes = index.hashes(ra);
+      index.put(new FileScan(rb.id(), rb.paths(), rb.size(), rb.mtimeNs(), rb.ctimeNs(), BS, aHashes,
+          new long[aHashes.length]), rb, rb.epoch());
       Map<Path, String> sums = Fixtures.checksums(root);
       try (DedupePlan plan = new DedupePlanner(index).plan()) {
         DedupeCounters c = new RangeDeduper(index, DedupeOptions.defaults(), DedupeListener.NONE).run(plan, root, () -> false);

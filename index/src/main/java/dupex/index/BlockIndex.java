@@ -32,7 +32,7 @@ import org.rocksdb.WriteOptions;
  * write buffers, whatever the number of files.
  */
 public final class BlockIndex implements AutoCloseable {
-  static final String META = "meta", FILES = "files", BLOCKS = "blocks";
+  static final String META = "meta", FILES = "files", HASHES = "hashes", BLOCKS = "blocks";
   /**
    * Bounded caches keep memory flat however large the index grows: memtables of all column families together are
    * charged to the one block cache, so RocksDB holds at most about BLOCK_CACHE_BYTES.
@@ -56,7 +56,7 @@ public final class BlockIndex implements AutoCloseable {
    * that run, never half a file: the next run simply redoes it.
    */
   private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
-  private final ColumnFamilyHandle meta, files, blocks;
+  private final ColumnFamilyHandle meta, files, hashes, blocks;
   private final List<ColumnFamilyHandle> handles;
 
   private BlockIndex(Path dir, IndexSettings settings, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions,
@@ -71,7 +71,8 @@ public final class BlockIndex implements AutoCloseable {
     this.handles = handles;
     this.meta = handles.get(0);
     this.files = handles.get(1);
-    this.blocks = handles.get(2);
+    this.hashes = handles.get(2);
+    this.blocks = handles.get(3);
   }
 
   /**
@@ -109,7 +110,7 @@ public final class BlockIndex implements AutoCloseable {
         .setMaxOpenFiles(256).setKeepLogFileNum(2).setMaxBackgroundJobs(2);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
-    for (String name : List.of(META, FILES, BLOCKS)) descriptors.add(new ColumnFamilyDescriptor(bytes(name), cfOptions));
+    for (String name : List.of(META, FILES, HASHES, BLOCKS)) descriptors.add(new ColumnFamilyDescriptor(bytes(name), cfOptions));
     // Spill column families a killed run left behind are opened too, then dropped.
     List<String> stale = new ArrayList<>();
     try {
@@ -128,7 +129,7 @@ public final class BlockIndex implements AutoCloseable {
       RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
       handles.get(0).close();
       handles.remove(0);
-      for (int i = handles.size() - 1; i >= 3; i--) {
+      for (int i = handles.size() - 1; i >= 4; i--) {
         db.dropColumnFamily(handles.get(i));
         handles.remove(i).close();
       }
@@ -229,17 +230,31 @@ public final class BlockIndex implements AutoCloseable {
 
   private static final net.jpountz.xxhash.XXHash64 LAYOUT_HASH = XXHashFactory.fastestInstance().hash64();
 
-  /** Replaces a file's record and postings (removing those of {@code old}, if any) in one batch. */
+  /** A file's block hashes (0 for a block with no data), as last hashed. */
+  public long[] hashes(FileRecord rec) throws IndexException {
+    try {
+      byte[] v = db.get(hashes, Codec.fileKey(rec.id()));
+      return v == null ? new long[rec.blockCount()] : Codec.hashes(v);
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+  }
+
+  /** Replaces a file's record, hashes and postings (removing those of {@code old}, if any) in one batch. */
   public FileRecord put(FileScan scan, FileRecord old, long epoch) throws IndexException {
     FileRecord rec = new FileRecord(scan.id(), scan.paths(), scan.size(), scan.mtimeNs(), scan.ctimeNs(), epoch,
-        layoutHash(scan.physicals()), scan.blockSize(), scan.hashes());
+        layoutHash(scan.physicals()), scan.blockSize(), scan.hashes().length);
     try (WriteBatch batch = new WriteBatch()) {
-      if (old != null) deletePostings(batch, old);
+      if (old != null) deletePostings(batch, old, hashes(old));
       for (int i = 0; i < scan.hashes().length; i++) {
         long h = scan.hashes()[i];
-        if (h != FileScan.NO_DATA) batch.put(blocks, Codec.blockKey(h, scan.id(), i), Codec.blockValue(scan.physicals()[i], scan.blockLength(i), scan.blockSize()));
+        if (h != FileScan.NO_DATA) {
+          batch.put(blocks, Codec.blockKey(h, scan.id(), i), Codec.blockValue(scan.physicals()[i], scan.blockLength(i), scan.blockSize()));
+        }
       }
-      batch.put(files, Codec.fileKey(rec.id()), Codec.fileValue(rec));
+      byte[] key = Codec.fileKey(rec.id());
+      batch.put(files, key, Codec.fileValue(rec));
+      batch.put(hashes, key, Codec.hashesValue(scan.hashes()));
       db.write(writeOptions, batch);
       return rec;
     } catch (RocksDBException e) {
@@ -248,15 +263,14 @@ public final class BlockIndex implements AutoCloseable {
   }
 
   /**
-   * Marks an unchanged file seen in this run, with its current paths; rewrites its postings' physical addresses
-   * when its block layout moved (after a dedupe or a defragmentation).
+   * Marks an unchanged file seen in this run, with its current paths: a small write. Its postings' physical
+   * addresses are rewritten only when its block layout moved (after a dedupe or a defragmentation).
    */
   public FileRecord touch(FileRecord old, List<Path> paths, long epoch, long[] physicals) throws IndexException {
     long layout = layoutHash(physicals);
-    FileRecord rec = new FileRecord(old.id(), paths, old.size(), old.mtimeNs(), old.ctimeNs(), epoch, layout,
-        old.blockSize(), old.hashes());
+    FileRecord rec = old.withEpoch(paths, epoch, layout);
     try (WriteBatch batch = new WriteBatch()) {
-      if (layout != old.layoutHash()) putPostings(batch, rec, physicals);
+      if (layout != old.layoutHash()) putPostings(batch, rec, hashes(old), physicals);
       batch.put(files, Codec.fileKey(rec.id()), Codec.fileValue(rec));
       db.write(writeOptions, batch);
       return rec;
@@ -267,6 +281,7 @@ public final class BlockIndex implements AutoCloseable {
 
   /** Records new physical addresses of a file's blocks (after a dedupe moved them). */
   public void updatePhysicals(FileRecord rec, long[] physicals) throws IndexException {
+    // touch() with the record's own paths and epoch: only the postings (and layout hash) change
     touch(rec, rec.paths(), rec.epoch(), physicals);
   }
 
@@ -275,7 +290,7 @@ public final class BlockIndex implements AutoCloseable {
     Optional<FileRecord> rec = get(id);
     if (rec.isEmpty()) return;
     FileRecord r = rec.get();
-    FileRecord stale = new FileRecord(r.id(), r.paths(), r.size(), -1, -1, r.epoch(), r.layoutHash(), r.blockSize(), r.hashes());
+    FileRecord stale = new FileRecord(r.id(), r.paths(), r.size(), -1, -1, r.epoch(), r.layoutHash(), r.blockSize(), r.blockCount());
     try {
       db.put(files, writeOptions, Codec.fileKey(r.id()), Codec.fileValue(stale));
     } catch (RocksDBException e) {
@@ -283,18 +298,19 @@ public final class BlockIndex implements AutoCloseable {
     }
   }
 
-  private void putPostings(WriteBatch batch, FileRecord rec, long[] physicals) throws RocksDBException {
-    for (int i = 0; i < rec.hashes().length; i++) {
-      long h = rec.hashes()[i];
+  private void putPostings(WriteBatch batch, FileRecord rec, long[] hashes, long[] physicals) throws RocksDBException {
+    for (int i = 0; i < hashes.length; i++) {
+      long h = hashes[i];
       if (h != FileScan.NO_DATA) {
-        batch.put(blocks, Codec.blockKey(h, rec.id(), i), Codec.blockValue(i < physicals.length ? physicals[i] : 0, rec.blockLength(i), rec.blockSize()));
+        batch.put(blocks, Codec.blockKey(h, rec.id(), i),
+            Codec.blockValue(i < physicals.length ? physicals[i] : 0, rec.blockLength(i), rec.blockSize()));
       }
     }
   }
 
-  private void deletePostings(WriteBatch batch, FileRecord rec) throws RocksDBException {
-    for (int i = 0; i < rec.hashes().length; i++) {
-      if (rec.hashes()[i] != FileScan.NO_DATA) batch.delete(blocks, Codec.blockKey(rec.hashes()[i], rec.id(), i));
+  private void deletePostings(WriteBatch batch, FileRecord rec, long[] hashes) throws RocksDBException {
+    for (int i = 0; i < hashes.length; i++) {
+      if (hashes[i] != FileScan.NO_DATA) batch.delete(blocks, Codec.blockKey(hashes[i], rec.id(), i));
     }
   }
 
@@ -314,12 +330,12 @@ public final class BlockIndex implements AutoCloseable {
         if (kept.size() == r.paths().size()) continue;
         try (WriteBatch batch = new WriteBatch()) {
           if (kept.isEmpty()) {
-            deletePostings(batch, r);
+            deletePostings(batch, r, hashes(r));
             batch.delete(files, it.key());
+            batch.delete(hashes, it.key());
             removed++;
           } else {
-            FileRecord k = new FileRecord(r.id(), kept, r.size(), r.mtimeNs(), r.ctimeNs(), r.epoch(), r.layoutHash(), r.blockSize(), r.hashes());
-            batch.put(files, it.key(), Codec.fileValue(k));
+            batch.put(files, it.key(), Codec.fileValue(r.withEpoch(kept, r.epoch(), r.layoutHash())));
           }
           db.write(writeOptions, batch);
         }
@@ -344,6 +360,20 @@ public final class BlockIndex implements AutoCloseable {
     } catch (RocksDBException e) {
       throw translate("read", e);
     }
+  }
+
+  /** Blocks with data over all files (a sequential pass over the hashes). */
+  public long hashedBlocks() throws IndexException {
+    long n = 0;
+    try (RocksIterator it = db.newIterator(hashes)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        for (long h : Codec.hashes(it.value())) if (h != FileScan.NO_DATA) n++;
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+    return n;
   }
 
   /** A temporary sorted store in this database, dropped when closed (and at the next open if a run was killed). */

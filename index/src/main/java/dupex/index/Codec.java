@@ -12,7 +12,8 @@ import java.util.List;
  * Key and value layouts of the column families. Keys are fixed-width big-endian so byte order is numeric order.
  * <pre>
  * files:  device(8) inode(8)                       -> size, mtime, ctime, epoch, layoutHash (8 each), blockSize(4),
- *                                                     blockCount(4), hashes(8 each), pathCount(4), paths (len(4) utf8)
+ *                                                     blockCount(4), pathCount(4), paths (len(4) utf8)
+ * hashes: device(8) inode(8)                       -> the file's block hashes, 8 bytes each (0: no data)
  * blocks: hash(8) device(8) inode(8) blockIndex(4) -> physical(8) [length(4), only for a short last block]
  * </pre>
  */
@@ -58,10 +59,9 @@ final class Codec {
       names.add(n);
       pathBytes += 4 + n.length;
     }
-    ByteBuffer b = ByteBuffer.allocate(8 * 5 + 4 + 4 + 8 * r.hashes().length + 4 + pathBytes);
+    ByteBuffer b = ByteBuffer.allocate(8 * 5 + 4 + 4 + 4 + pathBytes);
     b.putLong(r.size()).putLong(r.mtimeNs()).putLong(r.ctimeNs()).putLong(r.epoch()).putLong(r.layoutHash());
-    b.putInt(r.blockSize()).putInt(r.hashes().length);
-    for (long h : r.hashes()) b.putLong(h);
+    b.putInt(r.blockSize()).putInt(r.blockCount());
     b.putInt(names.size());
     for (byte[] n : names) b.putInt(n.length).put(n);
     return b.array();
@@ -70,9 +70,7 @@ final class Codec {
   static FileRecord fileRecord(byte[] key, byte[] value) {
     ByteBuffer b = ByteBuffer.wrap(value);
     long size = b.getLong(), mtime = b.getLong(), ctime = b.getLong(), epoch = b.getLong(), layout = b.getLong();
-    int blockSize = b.getInt();
-    long[] hashes = new long[b.getInt()];
-    for (int i = 0; i < hashes.length; i++) hashes[i] = b.getLong();
+    int blockSize = b.getInt(), blockCount = b.getInt();
     int count = b.getInt();
     List<Path> paths = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -80,7 +78,20 @@ final class Codec {
       b.get(n);
       paths.add(Paths.get(new String(n, StandardCharsets.UTF_8)));
     }
-    return new FileRecord(fileId(key), paths, size, mtime, ctime, epoch, layout, blockSize, hashes);
+    return new FileRecord(fileId(key), paths, size, mtime, ctime, epoch, layout, blockSize, blockCount);
+  }
+
+  static byte[] hashesValue(long[] hashes) {
+    ByteBuffer b = ByteBuffer.allocate(8 * hashes.length);
+    for (long h : hashes) b.putLong(h);
+    return b.array();
+  }
+
+  static long[] hashes(byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value);
+    long[] h = new long[value.length / 8];
+    for (int i = 0; i < h.length; i++) h[i] = b.getLong();
+    return h;
   }
 
   static byte[] longValue(long v) {

@@ -166,9 +166,14 @@ public final class IndexUpdater {
         skip(entry, SkipReason.CHANGED, "replaced during the scan");
         return;
       }
-      long[] physicals = BlockHasher.physicals(h.extents(true), old.size(), old.blockSize());
-      for (int i = 0; i < physicals.length; i++) {
-        if (old.blockLength(i) == old.blockSize()) cache.put(physicals[i], old.hashes()[i]);
+      List<Extent> extents = h.extents(true);
+      long[] physicals = BlockHasher.physicals(extents, old.size(), old.blockSize());
+      // Blocks of shared extents may be met again in other files: remember their hashes by physical address.
+      if (extents.stream().anyMatch(Extent::shared)) {
+        long[] hashes = index.hashes(old);
+        for (int i = 0; i < physicals.length && i < hashes.length; i++) {
+          if (old.blockLength(i) == old.blockSize()) cache.put(physicals[i], hashes[i]);
+        }
       }
       index.touch(old, entry.paths(), epoch, physicals);
       counters.filesUnchanged.incrementAndGet();

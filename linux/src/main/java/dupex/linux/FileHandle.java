@@ -73,12 +73,17 @@ public final class FileHandle implements AutoCloseable {
   public Optional<UUID> fsUuid() {
     Pointer buf = Native.allocate(17);
     if (Native.LIBC.ioctl(fd, Ioctl.FS_IOC_GETFSUUID, buf) == 0 && (buf.getByte(0) & 0xff) == 16) {
-      return Optional.of(uuidAt(buf, 1));
+      return nonZero(uuidAt(buf, 1));
     }
     // struct btrfs_ioctl_fs_info_args: u64 max_id; u64 num_devices; u8 fsid[16]; ... (1024 bytes)
     Pointer info = Native.allocate(1024);
-    if (Native.LIBC.ioctl(fd, Ioctl.BTRFS_IOC_FS_INFO, info) == 0) return Optional.of(uuidAt(info, 16));
+    if (Native.LIBC.ioctl(fd, Ioctl.BTRFS_IOC_FS_INFO, info) == 0) return nonZero(uuidAt(info, 16));
     return Optional.empty();
+  }
+
+  /** An all-zero UUID (seen on a root filesystem made without one) names no filesystem in particular. */
+  private static Optional<UUID> nonZero(UUID uuid) {
+    return uuid.getMostSignificantBits() == 0 && uuid.getLeastSignificantBits() == 0 ? Optional.empty() : Optional.of(uuid);
   }
 
   private static UUID uuidAt(Pointer p, int offset) {
