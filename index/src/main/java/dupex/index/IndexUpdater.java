@@ -160,13 +160,9 @@ public final class IndexUpdater {
 
   /** An unchanged file keeps its hashes; only its extent map is read, to learn where its blocks are now. */
   private void refresh(FileEntry entry, FileRecord old, long epoch) throws IndexException {
-    try (FileHandle h = FileHandle.open(entry.path())) {
-      FileStat st = h.stat();
-      if (!sameFile(entry, st)) {
-        skip(entry, SkipReason.CHANGED, "replaced during the scan");
-        return;
-      }
-      List<Extent> extents = h.extents(true);
+    try (Opened o = open(entry)) {
+      if (o == null) return;
+      List<Extent> extents = o.handle().extents(true);
       long[] physicals = BlockHasher.physicals(extents, old.size(), old.blockSize());
       // Blocks of shared extents may be met again in other files: remember their hashes by physical address.
       if (extents.stream().anyMatch(Extent::shared)) {
@@ -185,12 +181,10 @@ public final class IndexUpdater {
   private void hashFile(Pending p, long epoch, Pass pass) {
     if (failure.get() != null) return;
     FileEntry entry = p.entry();
-    try (FileHandle h = FileHandle.open(entry.path())) {
-      FileStat st = h.stat();
-      if (!sameFile(entry, st)) {
-        skip(entry, SkipReason.CHANGED, "replaced during the scan");
-        return;
-      }
+    try (Opened o = open(entry)) {
+      if (o == null) return;
+      FileHandle h = o.handle();
+      FileStat st = o.stat();
       List<Extent> extents = h.extents(true);
       if (pass != Pass.LAST) {
         List<Long> unknown = unknownSharedExtents(extents, st.size());
@@ -244,8 +238,27 @@ public final class IndexUpdater {
     }
   }
 
-  private static boolean sameFile(FileEntry entry, FileStat st) {
-    return st.isRegularFile() && st.device() == entry.id().device() && st.inode() == entry.id().inode();
+  /** An open file and its fstat. */
+  private record Opened(FileHandle handle, FileStat stat) implements AutoCloseable {
+    @Override
+    public void close() throws NativeIOException {
+      handle.close();
+    }
+  }
+
+  /** Opens the file the walk found, or reports and returns null if its path now names another file. */
+  private Opened open(FileEntry entry) throws NativeIOException {
+    FileHandle h = FileHandle.open(entry.path());
+    try {
+      FileStat st = h.stat();
+      if (st.isRegularFile() && st.device() == entry.id().device() && st.inode() == entry.id().inode()) return new Opened(h, st);
+    } catch (NativeIOException e) {
+      h.close();
+      throw e;
+    }
+    h.close();
+    skip(entry, SkipReason.CHANGED, "replaced during the scan");
+    return null;
   }
 
   private void skip(FileEntry entry, NativeIOException e) {
