@@ -109,14 +109,22 @@ class CliErrorsIT {
       Fixtures.writeRandom(fs.root().resolve("a"), 1, 1 << 20);
       String key = Filesystems.group(List.of(fs.root())).get(0).key();
       try (BlockIndex held = BlockIndex.open(IndexLocation.forFilesystem(index, key), new IndexSettings(128 * 1024))) {
-        Process p = Launcher.start(List.of(), "dedupe", "--wait", "--index", index.toString(), fs.root().toString());
-        Thread.sleep(3000); // the JVM is up and waiting for the index
+        Process p = Launcher.start(List.of(), "dedupe", "-v", "--wait", "--index", index.toString(), fs.root().toString());
+        // Wait until it says it is waiting for the index: its signal handlers are installed by then.
+        var stderr = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream()));
+        StringBuilder seen = new StringBuilder();
+        for (String line; (line = stderr.readLine()) != null; ) {
+          seen.append(line).append('\n');
+          if (line.contains("waiting (--wait)")) break;
+        }
+        assertTrue(seen.toString().contains("waiting (--wait)"), seen.toString());
         // Process.destroy() would close our end of its output: send SIGTERM with kill(1) instead.
         LoopFs.run(List.of("kill", "-TERM", Long.toString(p.pid())));
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         Launcher.Result r = Launcher.finish(p);
-        assertEquals(ExitCode.INTERRUPTED, r.code(), r.toString());
-        assertTrue(r.err().contains("SIGTERM"), r.toString());
+        String err = seen + r.err();
+        assertEquals(ExitCode.INTERRUPTED, r.code(), r + err);
+        assertTrue(err.contains("SIGTERM"), err);
       }
       assertEquals(0, Launcher.run("dedupe", "-q", "--index", index.toString(), fs.root().toString()).code());
     }
