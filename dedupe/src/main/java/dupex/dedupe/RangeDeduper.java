@@ -131,7 +131,6 @@ public final class RangeDeduper {
         warm(src.handle(), job.srcOffset() + off, len);
         for (DedupeTarget t : targets) warm(t.file(), t.offset(), len);
         List<DedupeOutcome> outcomes = dedupeRound(src, job.srcOffset() + off, len, targets);
-        touched.add(src.record().id());
         for (int i = outcomes.size() - 1; i >= 0; i--) {
           Opened d = dests.get(i);
           DedupeOutcome out = outcomes.get(i);
