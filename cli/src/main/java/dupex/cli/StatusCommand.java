@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dupex.index.BlockIndex;
 import dupex.index.IndexException;
-import dupex.index.IndexSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,8 +104,8 @@ final class StatusCommand implements Callable<Integer> {
 
   private ObjectNode describe(ObjectMapper json, Path dir) throws CliException {
     try {
-      String format = readFormat(dir);
-      try (BlockIndex idx = BlockIndex.open(dir, new IndexSettings(blockSizeOf(format)))) {
+      try (BlockIndex idx = BlockIndex.open(dir, null)) { // with the settings it was built with
+        String format = idx.settings().describe();
         long[] totals = new long[3];
         idx.forEachFile(r -> {
           totals[0]++;
@@ -123,24 +122,11 @@ final class StatusCommand implements Callable<Integer> {
       throw new CliException(ExitCode.LOCKED, e.getMessage(), e);
     } catch (IndexException.Corrupt e) {
       throw new CliException(ExitCode.IO_ERROR, e.getMessage(), e);
+    } catch (IndexException.SettingsMismatch e) {
+      throw new CliException(ExitCode.CONFIG, e.getMessage(), e);
     } catch (IOException e) {
       throw new CliException(ExitCode.IO_ERROR, dir + ": " + e.getMessage(), e);
     }
   }
 
-  /** The settings string stored in the index, read through a first open with the default settings. */
-  private static String readFormat(Path dir) throws IndexException {
-    try (BlockIndex idx = BlockIndex.open(dir, new IndexSettings(dupex.scanner.ScanOptions.DEFAULT_BLOCK_SIZE))) {
-      return idx.meta("format").orElse("");
-    } catch (IndexException.SettingsMismatch e) {
-      String m = e.getMessage();
-      int at = m.indexOf("was built with ");
-      return at < 0 ? "" : m.substring(at + 15, m.indexOf(", not "));
-    }
-  }
-
-  private static int blockSizeOf(String format) {
-    for (String part : format.split(" ")) if (part.startsWith("blockSize=")) return Integer.parseInt(part.substring(10));
-    return dupex.scanner.ScanOptions.DEFAULT_BLOCK_SIZE;
-  }
 }

@@ -76,7 +76,8 @@ public final class BlockIndex implements AutoCloseable {
   }
 
   /**
-   * Opens (creating, mode 0700) the index in {@code dir}.
+   * Opens (creating, mode 0700) the index in {@code dir}; with {@code settings} null, an existing index with
+   * the settings it was built with (for status).
    *
    * @throws IndexException.Locked another process has it open
    * @throws IndexException.Corrupt it cannot be read
@@ -133,9 +134,12 @@ public final class BlockIndex implements AutoCloseable {
         db.dropColumnFamily(handles.get(i));
         handles.remove(i).close();
       }
-      BlockIndex index = new BlockIndex(dir, settings, db, dbOptions, cfOptions, cache, memtables, handles);
+      byte[] stored = db.get(handles.get(0), bytes("format"));
+      IndexSettings effective = settings != null ? settings : stored == null ? null : IndexSettings.parse(new String(stored, StandardCharsets.UTF_8));
+      BlockIndex index = new BlockIndex(dir, effective, db, dbOptions, cfOptions, cache, memtables, handles);
       try {
-        index.checkSettings();
+        if (effective == null) throw new IndexException("index " + dir + " has no settings: it was never written", null);
+        index.checkSettings(stored == null ? null : new String(stored, StandardCharsets.UTF_8));
       } catch (IndexException e) {
         index.close();
         throw e;
@@ -168,13 +172,12 @@ public final class BlockIndex implements AutoCloseable {
     return translate(dir, what, e);
   }
 
-  private void checkSettings() throws IndexException {
-    Optional<String> format = meta("format");
-    String want = "format=" + IndexSettings.FORMAT_VERSION + " blockSize=" + settings.blockSize() + " hash=" + IndexSettings.HASH;
-    if (format.isEmpty()) {
+  private void checkSettings(String stored) throws IndexException {
+    String want = settings.describe();
+    if (stored == null) {
       putMeta("format", want);
-    } else if (!format.get().equals(want)) {
-      throw new IndexException.SettingsMismatch("index " + dir + " was built with " + format.get() + ", not " + want
+    } else if (!stored.equals(want)) {
+      throw new IndexException.SettingsMismatch("index " + dir + " was built with " + stored + ", not " + want
           + "; use the same --block-size, or remove the index to rebuild it: rm -rf " + dir);
     }
   }

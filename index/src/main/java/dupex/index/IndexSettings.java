@@ -9,6 +9,25 @@ public record IndexSettings(int blockSize) {
   /** XXH64 over each block, seeded with the block's length; a real hash of 0 is stored as 1. */
   public static final String HASH = "xxh64/seed=block-length";
 
+  /** What the index stores in its meta column family, and compares on open. */
+  public String describe() {
+    return "format=" + FORMAT_VERSION + " blockSize=" + blockSize + " hash=" + HASH;
+  }
+
+  /** The settings a stored description names, or null where it is of another format (then open refuses it). */
+  static IndexSettings parse(String stored) {
+    for (String part : stored.split(" ")) {
+      if (part.startsWith("blockSize=")) {
+        try {
+          return new IndexSettings(Integer.parseInt(part.substring("blockSize=".length())));
+        } catch (IllegalArgumentException e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
   public IndexSettings {
     new ScanOptions(blockSize, 0, java.util.List.of(), 1); // validates the block size
   }

@@ -96,6 +96,14 @@ class BlockIndexTest {
   }
 
   @Test
+  void anExistingIndexOpensWithItsOwnSettings() throws Exception {
+    BlockIndex.open(dir.resolve("idx"), new IndexSettings(2 * BS)).close();
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), null)) {
+      assertEquals(2 * BS, index.settings().blockSize());
+    }
+  }
+
+  @Test
   void aSecondOpenIsLocked() throws Exception {
     try (BlockIndex first = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
       assertThrows(IndexException.Locked.class, () -> BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS)));
