@@ -1,10 +1,14 @@
 package dupex.cli;
 
+import dupex.dedupe.PlanTotals;
+import dupex.dedupe.RunListener;
+import dupex.scanner.ScanCounters;
 import dupex.scanner.SkipReason;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
@@ -73,6 +77,48 @@ final class Console {
     String line = "skip " + path + ": " + reason.text() + (detail == null || detail.isEmpty() ? "" : " (" + detail + ")");
     if (reason.failure()) warn(line);
     else if (verbosity >= 1) info(line);
+  }
+
+  /** Hears a run: phase lines (-v) or progress bars (a terminal), and skipped files. */
+  RunListener listener() {
+    return new RunListener() {
+      private Bar bar = () -> {};
+      private volatile long dedupeDone;
+
+      @Override
+      public void skipped(Path path, SkipReason reason, String detail) {
+        Console.this.skipped(path, reason, detail);
+      }
+
+      @Override
+      public void scanning(List<Path> roots, ScanCounters live) {
+        phase("scanning " + roots);
+        bar = bar("scan", " files", 1, live.filesSeen::get, () -> -1, live.bytesRead::get);
+      }
+
+      @Override
+      public void planning() {
+        phase("planning");
+      }
+
+      @Override
+      public void deduping(PlanTotals plan) {
+        phase("deduping " + Units.bytes(plan.duplicateBytes()) + " in " + plan.ranges() + " ranges");
+        dedupeDone = 0;
+        bar = bar("dedupe", " MiB", 1 << 20, () -> dedupeDone, plan::duplicateBytes, null);
+      }
+
+      @Override
+      public void progress(long bytesDone, long bytesTotal) {
+        dedupeDone = bytesDone;
+      }
+
+      @Override
+      public void phaseEnded() {
+        bar.close();
+        bar = () -> {};
+      }
+    };
   }
 
   /**

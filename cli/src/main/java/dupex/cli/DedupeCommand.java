@@ -1,6 +1,8 @@
 package dupex.cli;
 
 import dupex.dedupe.DedupeOptions;
+import dupex.dedupe.Pipeline;
+import dupex.dedupe.RewritePolicy;
 import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,7 +48,7 @@ final class DedupeCommand extends WorkCommand {
   DedupeOptions dedupeOptions() throws CliException {
     try {
       return DedupeOptions.defaults().withMaxRuntime(maxRuntime)
-          .withRewriteThreshold(noRewrite ? Double.POSITIVE_INFINITY : rewriteThreshold);
+          .withRewrites(noRewrite ? RewritePolicy.NEVER : RewritePolicy.atLeast(rewriteThreshold));
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, e.getMessage());
     }

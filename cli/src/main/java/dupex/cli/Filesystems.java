@@ -1,6 +1,5 @@
 package dupex.cli;
 
-import dupex.linux.Errno;
 import dupex.linux.FileHandle;
 import dupex.linux.FileStat;
 import dupex.linux.FsStat;
@@ -39,7 +38,7 @@ final class Filesystems {
         String key = uuid.map(UUID::toString).orElse("dev-" + Long.toHexString(st.device()));
         groups.computeIfAbsent(key, k -> new Group(k, fs, new ArrayList<>())).roots().add(root);
       } catch (NativeIOException e) {
-        throw fail(root, e);
+        throw Failures.of(root, e);
       }
     }
     return List.copyOf(groups.values());
@@ -59,14 +58,9 @@ final class Filesystems {
     } catch (java.nio.file.AccessDeniedException e) {
       throw new CliException(ExitCode.NO_PERMISSION, p + ": Permission denied");
     } catch (NativeIOException e) {
-      throw fail(p, e);
+      throw Failures.of(p, e);
     } catch (IOException e) {
       throw new CliException(ExitCode.NO_INPUT, p + ": " + e.getMessage());
     }
-  }
-
-  static CliException fail(Path p, NativeIOException e) {
-    int code = e.errno() == Errno.EACCES || e.errno() == Errno.EPERM ? ExitCode.NO_PERMISSION : ExitCode.NO_INPUT;
-    return new CliException(code, p + ": " + Errno.describe(e.errno()));
   }
 }

@@ -1,5 +1,9 @@
 package dupex.cli;
 
+import dupex.dedupe.Pipeline;
+import dupex.dedupe.PlanTotals;
+import dupex.dedupe.RunResult;
+import dupex.index.GroupIterator;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,28 +38,34 @@ final class ReportCommand extends WorkCommand {
   static void printReport(Console console, FsRun run) {
     if (console.quiet()) return;
     var out = console.out();
-    out.println("Duplicate data under " + String.join(", ", run.group.roots().stream().map(Object::toString).toList())
-        + " (" + run.group.fsStat().typeName() + ")");
-    row(out, "files scanned", run.scan.filesSeen.get() + " (" + Units.bytes(run.scan.bytesSeen.get()) + ")");
-    row(out, "read this run", Units.bytes(run.scan.bytesRead.get()));
-    if (run.plan != null) {
-      row(out, "duplicate", Units.bytes(run.plan.dupeBytes()) + " in " + run.plan.ranges() + " ranges");
-      row(out, "could be freed", "about " + Units.bytes(run.plan.estimatedFreedBytes()));
-      row(out, "already shared", Units.bytes(run.plan.alreadySharedBytes()));
-    }
-    if (run.failures() > 0) row(out, "failures", run.failures() + " (see stderr)");
-    if (!run.largest.isEmpty()) {
-      out.println();
-      out.println("Largest duplicate ranges (length, source -> copies):");
-      for (FsRun.Range r : run.largest) {
-        out.printf(Locale.ROOT, "  %10s  %s%s%n", Units.bytes(r.length()), r.source().path(), at(r.source().offset()));
-        for (FsRun.Place d : r.destinations()) out.printf(Locale.ROOT, "  %10s    -> %s%s%n", "", d.path(), at(d.offset()));
+    RunResult result = run.result();
+    out.println("Duplicate data under " + String.join(", ", run.roots().stream().map(Object::toString).toList())
+        + " (" + run.type() + ")");
+    row(out, "files scanned", result.scan().filesSeen() + " (" + Units.bytes(result.scan().bytesSeen()) + ")");
+    row(out, "read this run", Units.bytes(result.scan().bytesRead()));
+    PlanTotals plan = result.plan();
+    if (plan != null) {
+      row(out, "duplicate", Units.bytes(plan.duplicateBytes()) + " in " + plan.ranges() + " ranges");
+      row(out, "could be freed", "about " + Units.bytes(plan.estimatedFreedBytes()));
+      row(out, "already shared", Units.bytes(plan.alreadySharedBytes()));
+      if (plan.truncatedGroups() > 0) {
+        row(out, "not planned", plan.truncatedGroups() + " block contents found in over "
+            + GroupIterator.MAX_MEMBERS + " places: only the first of each were planned");
       }
     }
-    if (!run.directories.isEmpty()) {
+    if (result.failures() > 0) row(out, "failures", result.failures() + " (see stderr)");
+    if (result.largest() != null && !result.largest().isEmpty()) {
+      out.println();
+      out.println("Largest duplicate ranges (length, source -> copies):");
+      for (RunResult.RangeReport r : result.largest()) {
+        out.printf(Locale.ROOT, "  %10s  %s%s%n", Units.bytes(r.length()), r.source().path(), at(r.source().offset()));
+        for (RunResult.Place d : r.destinations()) out.printf(Locale.ROOT, "  %10s    -> %s%s%n", "", d.path(), at(d.offset()));
+      }
+    }
+    if (result.directories() != null && !result.directories().isEmpty()) {
       out.println();
       out.println("Duplicate bytes by directory:");
-      for (FsRun.DirBytes d : run.directories) out.printf(Locale.ROOT, "  %10s  %s%n", Units.bytes(d.bytes()), d.dir());
+      for (RunResult.DirBytes d : result.directories()) out.printf(Locale.ROOT, "  %10s  %s%n", Units.bytes(d.duplicateBytes()), d.path());
     }
     out.flush();
   }

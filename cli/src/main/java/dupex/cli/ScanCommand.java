@@ -1,5 +1,6 @@
 package dupex.cli;
 
+import dupex.dedupe.Pipeline;
 import picocli.CommandLine.Command;
 
 @Command(name = "scan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,

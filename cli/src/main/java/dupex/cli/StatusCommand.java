@@ -1,12 +1,12 @@
 package dupex.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dupex.dedupe.DedupeTotals;
+import dupex.dedupe.PlanTotals;
 import dupex.index.BlockIndex;
 import dupex.index.IndexException;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +40,15 @@ final class StatusCommand implements Callable<Integer> {
     this.session = session;
   }
 
+  /** What one index holds; {@code lastRun} is the last run's summary as it was written (see WorkCommand). */
+  record IndexStatus(Path index, boolean exists, String settings, long files, long bytes, long blocks, long indexBytes,
+                     JsonNode lastRun) {}
+
+  /** The parts of a last run's summary that the text form shows. */
+  record LastRun(String command, List<String> roots, String finishedAt, PlanTotals plan, DedupeTotals dedupe) {}
+
+  record Status(String schema, String command, Path indexRoot, List<IndexStatus> indexes) {}
+
   @Override
   public Integer call() throws CliException {
     Path root = IndexLocation.root(index, session.env());
@@ -50,83 +59,63 @@ final class StatusCommand implements Callable<Integer> {
       try (Stream<Path> s = Files.list(root)) {
         s.filter(p -> Files.exists(p.resolve("CURRENT"))).sorted().forEach(dirs::add);
       } catch (IOException e) {
-        throw new CliException(ExitCode.IO_ERROR, root + ": " + e.getMessage());
+        throw new CliException(ExitCode.IO_ERROR, root + ": " + e.getMessage(), e);
       }
     }
-    ObjectMapper json = new ObjectMapper();
-    ArrayNode all = json.createArrayNode();
+    List<IndexStatus> all = new ArrayList<>();
     for (Path dir : dirs) {
-      if (!Files.exists(dir.resolve("CURRENT"))) {
-        ObjectNode n = all.addObject().put("index", dir.toString()).put("exists", false);
-        n.put("files", 0);
-        continue;
-      }
-      all.add(describe(json, dir));
+      all.add(Files.exists(dir.resolve("CURRENT")) ? describe(dir) : new IndexStatus(dir, false, null, 0, 0, 0, 0, null));
     }
     var out = spec.commandLine().getOut();
-    if (output.json) {
-      ObjectNode top = json.createObjectNode().put("schema", "dupex/1").put("command", "status").put("indexRoot", root.toString());
-      top.set("indexes", all);
-      out.println(top.toPrettyString());
-    } else if (!output.quiet) {
-      if (all.isEmpty()) out.println("no index under " + root + " yet: run 'dupex scan PATH' or 'dupex dedupe PATH'");
-      for (JsonNode n : all) {
-        out.println("index " + n.get("index").asText());
-        if (!n.path("exists").asBoolean(true)) {
-          out.println("  (none yet for this filesystem)");
-          continue;
-        }
-        out.printf(Locale.ROOT, "  %-14s %s%n", "settings", n.get("settings").asText());
-        out.printf(Locale.ROOT, "  %-14s %d (%s), %d blocks hashed%n", "files", n.get("files").asLong(),
-            Units.bytes(n.get("bytes").asLong()), n.get("blocks").asLong());
-        out.printf(Locale.ROOT, "  %-14s %s%n", "index size", Units.bytes(n.get("indexBytes").asLong()));
-        JsonNode last = n.get("lastRun");
-        if (last != null) {
-          out.printf(Locale.ROOT, "  %-14s %s %s at %s%n", "last run", last.path("command").asText(),
-              last.path("roots").toString(), last.path("finishedAt").asText());
-          JsonNode plan = last.path("plan");
-          if (!plan.isMissingNode()) {
-            out.printf(Locale.ROOT, "  %-14s %s in %d ranges (about %s could be freed)%n", "duplicate",
-                Units.bytes(plan.path("duplicateBytes").asLong()), plan.path("ranges").asLong(),
-                Units.bytes(plan.path("estimatedFreedBytes").asLong()));
-          }
-          JsonNode d = last.path("dedupe");
-          if (!d.isMissingNode()) {
-            out.printf(Locale.ROOT, "  %-14s %s deduped, %s freed%n", "deduped", Units.bytes(d.path("bytesDeduped").asLong()),
-                Units.bytes(d.path("bytesFreed").asLong()));
-          }
-        }
-      }
+    try {
+      if (output.json) out.println(Json.MAPPER.writeValueAsString(new Status(Json.SCHEMA, "status", root, all)));
+      else if (!output.quiet) print(out, root, all);
+    } catch (IOException e) {
+      throw new CliException(ExitCode.SOFTWARE, "cannot write the status: " + e.getMessage(), e);
     }
     out.flush();
     return ExitCode.OK;
   }
 
-  private ObjectNode describe(ObjectMapper json, Path dir) throws CliException {
-    try {
-      try (BlockIndex idx = BlockIndex.open(dir, null)) { // with the settings it was built with
-        String format = idx.settings().describe();
-        long[] totals = new long[3];
-        idx.forEachFile(r -> {
-          totals[0]++;
-          totals[1] += r.size();
-        });
-        totals[2] = idx.hashedBlocks();
-        ObjectNode n = json.createObjectNode().put("index", dir.toString()).put("settings", format)
-            .put("files", totals[0]).put("bytes", totals[1]).put("blocks", totals[2]).put("indexBytes", idx.diskBytes());
-        var last = idx.meta("lastRun");
-        if (last.isPresent()) n.set("lastRun", json.readTree(last.get()));
-        return n;
+  private static void print(PrintWriter out, Path root, List<IndexStatus> all) throws IOException {
+    if (all.isEmpty()) out.println("no index under " + root + " yet: run 'dupex scan PATH' or 'dupex dedupe PATH'");
+    for (IndexStatus n : all) {
+      out.println("index " + n.index());
+      if (!n.exists()) {
+        out.println("  (none yet for this filesystem)");
+        continue;
       }
-    } catch (IndexException.Locked e) {
-      throw new CliException(ExitCode.LOCKED, e.getMessage(), e);
-    } catch (IndexException.Corrupt e) {
-      throw new CliException(ExitCode.IO_ERROR, e.getMessage(), e);
-    } catch (IndexException.SettingsMismatch e) {
-      throw new CliException(ExitCode.CONFIG, e.getMessage(), e);
+      out.printf(Locale.ROOT, "  %-14s %s%n", "settings", n.settings());
+      out.printf(Locale.ROOT, "  %-14s %d (%s), %d blocks hashed%n", "files", n.files(), Units.bytes(n.bytes()), n.blocks());
+      out.printf(Locale.ROOT, "  %-14s %s%n", "index size", Units.bytes(n.indexBytes()));
+      if (n.lastRun() == null) continue;
+      LastRun last = Json.MAPPER.treeToValue(n.lastRun(), LastRun.class);
+      out.printf(Locale.ROOT, "  %-14s %s %s at %s%n", "last run", last.command(), last.roots(), last.finishedAt());
+      if (last.plan() != null) {
+        out.printf(Locale.ROOT, "  %-14s %s in %d ranges (about %s could be freed)%n", "duplicate",
+            Units.bytes(last.plan().duplicateBytes()), last.plan().ranges(), Units.bytes(last.plan().estimatedFreedBytes()));
+      }
+      if (last.dedupe() != null) {
+        out.printf(Locale.ROOT, "  %-14s %s deduped, %s freed%n", "deduped", Units.bytes(last.dedupe().bytesDeduped()),
+            Units.bytes(last.dedupe().bytesFreed()));
+      }
+    }
+  }
+
+  private IndexStatus describe(Path dir) throws CliException {
+    try (BlockIndex idx = BlockIndex.open(dir, null)) { // with the settings it was built with
+      long[] totals = new long[2];
+      idx.forEachFile(r -> {
+        totals[0]++;
+        totals[1] += r.size();
+      });
+      JsonNode last = idx.meta("lastRun").isPresent() ? Json.MAPPER.readTree(idx.meta("lastRun").get()) : null;
+      return new IndexStatus(dir, true, idx.settings().describe(), totals[0], totals[1], idx.hashedBlocks(),
+          idx.diskBytes(), last);
+    } catch (IndexException e) {
+      throw Failures.of(e);
     } catch (IOException e) {
       throw new CliException(ExitCode.IO_ERROR, dir + ": " + e.getMessage(), e);
     }
   }
-
 }

@@ -1,21 +1,27 @@
 package dupex.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dupex.dedupe.DedupeOptions;
+import dupex.dedupe.Pipeline;
+import dupex.dedupe.RunResult;
+import dupex.index.BlockIndex;
+import dupex.index.IndexException;
+import dupex.index.IndexSettings;
+import dupex.scanner.ScanOptions;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** What scan, report and dedupe share: check the paths, run the pipeline per filesystem, print, choose the exit code. */
+/** What scan, report and dedupe share: check the paths, run each filesystem, print, choose the exit code. */
 abstract class WorkCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ScanArgs scanArgs;
@@ -45,37 +51,66 @@ abstract class WorkCommand implements Callable<Integer> {
   public Integer call() throws CliException {
     Console console = output.console(spec.commandLine().getOut(), spec.commandLine().getErr(), session);
     Instant started = Instant.now();
-    var scanOptions = scanArgs.scanOptions();
+    ScanOptions scanOptions = scanArgs.scanOptions();
     DedupeOptions dedupeOptions = dedupeOptions();
     List<Filesystems.Group> groups = Filesystems.group(scanArgs.paths);
     Path indexRoot = IndexLocation.root(scanArgs.index, session.env());
-    Pipeline pipeline = new Pipeline(console, session, scanOptions, scanArgs.wait);
     List<FsRun> runs = new ArrayList<>();
     for (Filesystems.Group g : groups) {
-      FsRun run = pipeline.run(g, indexRoot, mode(), dedupeOptions, top());
+      FsRun run = run(g, indexRoot, scanOptions, dedupeOptions, console);
       runs.add(run);
       if (!output.json) print(console, run);
       if (session.cancelled().getAsBoolean()) break;
     }
     int code = session.cancelled().getAsBoolean() ? ExitCode.INTERRUPTED
-        : runs.stream().anyMatch(r -> r.failures() > 0) ? ExitCode.SKIPPED : ExitCode.OK;
+        : runs.stream().anyMatch(r -> r.result().failures() > 0) ? ExitCode.SKIPPED : ExitCode.OK;
     if (output.json) printJson(runs, started, code);
     return code;
   }
 
-  private void printJson(List<FsRun> runs, Instant started, int code) {
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    ObjectNode root = json.createObjectNode();
-    root.put("schema", "dupex/1");
-    root.put("command", spec.name());
-    root.put("dryRun", mode() != Pipeline.Mode.DEDUPE);
-    root.put("version", Main.version());
-    root.put("startedAt", started.toString());
-    root.put("elapsedSeconds", Duration.between(started, Instant.now()).toMillis() / 1000.0);
-    ArrayNode fs = root.putArray("filesystems");
-    for (FsRun r : runs) fs.add(r.toJson(json));
-    root.put("exitCode", code);
-    spec.commandLine().getOut().println(root.toPrettyString());
+  private FsRun run(Filesystems.Group group, Path indexRoot, ScanOptions scanOptions, DedupeOptions dedupeOptions,
+                    Console console) throws CliException {
+    Path root = group.roots().get(0);
+    String type = group.fsStat().typeName();
+    if (mode() == Pipeline.Mode.DEDUPE && !group.fsStat().mayDedupe()) {
+      throw new CliException(ExitCode.UNAVAILABLE, root + " is on " + type
+          + ", which cannot dedupe: btrfs, or XFS made with reflink=1, can ('dupex report' works on any filesystem)");
+    }
+    Path dir = IndexLocation.forFilesystem(indexRoot, group.key());
+    var request = new Pipeline.Request(group.roots(), group.fsStat(), mode(), scanOptions, dedupeOptions, top());
+    try (BlockIndex index = IndexOpener.open(dir, new IndexSettings(scanOptions.blockSize()), scanArgs.wait, console, session)) {
+      RunResult result = Pipeline.run(index, request, console.listener(), session.cancelled());
+      FsRun run = new FsRun(group.key(), type, group.roots(), dir, result);
+      remember(index, run);
+      return run;
+    } catch (IOException e) {
+      throw Failures.of(e, root, type);
+    }
+  }
+
+  /** Keeps the run's summary (without the report's details) in the index, for status. */
+  private void remember(BlockIndex index, FsRun run) throws IndexException {
+    ObjectNode last = Json.MAPPER.valueToTree(run);
+    last.remove("largest");
+    last.remove("directories");
+    last.put("command", mode().name().toLowerCase(Locale.ROOT));
+    last.put("finishedAt", Instant.now().toString());
+    index.putMeta("lastRun", last.toString());
+  }
+
+  /** The whole command's result: what every filesystem's run did. */
+  record Summary(String schema, String command, boolean dryRun, String version, String startedAt,
+                 double elapsedSeconds, List<FsRun> filesystems, int exitCode) {}
+
+  private void printJson(List<FsRun> runs, Instant started, int code) throws CliException {
+    double elapsed = Duration.between(started, Instant.now()).toMillis() / 1000.0;
+    var summary = new Summary(Json.SCHEMA, spec.name(), mode() != Pipeline.Mode.DEDUPE, Main.version(), started.toString(),
+        elapsed, runs, code);
+    try {
+      spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(summary));
+    } catch (JsonProcessingException e) {
+      throw new CliException(ExitCode.SOFTWARE, "cannot write the JSON summary: " + e.getMessage(), e);
+    }
     spec.commandLine().getOut().flush();
   }
 }

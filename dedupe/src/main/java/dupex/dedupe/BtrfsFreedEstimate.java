@@ -5,33 +5,37 @@ import dupex.index.FileRecord;
 import dupex.index.IndexException;
 import dupex.index.Spill;
 import dupex.linux.Extent;
-import dupex.linux.FileHandle;
-import dupex.linux.FileStat;
 import dupex.linux.NativeIOException;
+import dupex.linux.OpenFile;
+import dupex.linux.Reopened;
 import dupex.scanner.FileId;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Estimates the bytes a plan frees on btrfs, where an extent is freed only when none of it is referenced: per
  * destination file, from its extent map, an extent's planned bytes count when the rest of it will be copied away
- * (the rewrite threshold is met) or nothing of it remains; an extent shared with another file stays pinned.
+ * (the rewrite policy allows it) or nothing of it remains; an extent shared with another file stays pinned.
  */
 final class BtrfsFreedEstimate {
-  private final BlockIndex index;
-  private final double threshold;
+  /** One planned range of a destination file, and where its source is. */
+  record Planned(long offset, long length, FileId src, long srcOffset) {}
 
-  BtrfsFreedEstimate(BlockIndex index, double threshold) {
+  private final BlockIndex index;
+  private final RewritePolicy rewrites;
+  private final Kernel kernel;
+
+  BtrfsFreedEstimate(BlockIndex index, RewritePolicy rewrites, Kernel kernel) {
     this.index = index;
-    this.threshold = threshold;
+    this.rewrites = rewrites;
+    this.kernel = kernel;
   }
 
   long estimate(Spill byDest) throws IndexException {
     long freed = 0;
     try (Spill.Cursor c = byDest.cursor()) {
       FileId file = null;
-      List<long[]> ranges = new ArrayList<>();
+      List<Planned> ranges = new ArrayList<>();
       for (; c.valid(); c.next()) {
         FileId id = PlanKeys.destFile(c.key());
         if (!id.equals(file)) {
@@ -39,52 +43,44 @@ final class BtrfsFreedEstimate {
           file = id;
           ranges = new ArrayList<>();
         }
-        long[] range = PlanKeys.destValue(c.value());
-        range[0] = PlanKeys.destOffset(c.key());
-        ranges.add(range);
+        ranges.add(PlanKeys.planned(c.key(), c.value()));
       }
       if (file != null) freed += fileEstimate(file, ranges);
     }
     return freed;
   }
 
-  private long fileEstimate(FileId id, List<long[]> ranges) throws IndexException {
-    long planned = 0;
-    for (long[] r : ranges) planned += r[1];
-    for (long[] r : ranges) if (r[2] != id.device() || r[3] != id.inode()) r[4] = -1; // only sources inside this file matter
+  private long fileEstimate(FileId id, List<Planned> ranges) throws IndexException {
+    long planned = ranges.stream().mapToLong(Planned::length).sum();
     FileRecord rec = index.get(id).orElse(null);
     if (rec == null) return planned;
-    for (Path path : rec.paths()) {
-      try (FileHandle h = FileHandle.open(path)) {
-        FileStat st = h.stat();
-        if (st.inode() != id.inode() || st.device() != id.device()) continue;
-        return freedIn(h.extents(false), ranges, st.size(), threshold);
-      } catch (NativeIOException e) {
-        // try the next link; without any, count the plan as it is
-      }
+    // Without the file as scanned (gone, changed), count the plan as it is: the dedupe will find out.
+    if (!(kernel.reopen(rec.paths(), rec.expected()) instanceof Reopened.Same<? extends OpenFile> same)) return planned;
+    try (OpenFile f = same.file()) {
+      return freedIn(id, f.extents(false), ranges, rec.size(), rewrites);
+    } catch (NativeIOException e) {
+      return planned;
     }
-    return planned;
   }
 
   /**
-   * Planned bytes that free their extent. Ranges are [offset, length, srcDevice, srcInode, srcOffset], with
-   * srcOffset -1 when the source is another file: an extent that holds the source of one of its own file's ranges
-   * stays referenced.
+   * Planned bytes of {@code file} that free their extent. An extent that holds the source of one of its own
+   * file's ranges stays referenced.
    */
-  static long freedIn(List<Extent> extents, List<long[]> ranges, long size, double threshold) {
+  static long freedIn(FileId file, List<Extent> extents, List<Planned> ranges, long size, RewritePolicy rewrites) {
     long freed = 0;
     for (Extent e : extents) {
       long end = Math.min(e.end(), size);
       if (end <= e.logical()) continue;
       long covered = 0;
       boolean holdsSource = false;
-      for (long[] r : ranges) {
-        covered += Math.max(0, Math.min(end, r[0] + r[1]) - Math.max(e.logical(), r[0]));
-        if (r[4] >= 0 && r[4] < end && r[4] + r[1] > e.logical()) holdsSource = true;
+      for (Planned r : ranges) {
+        covered += Math.max(0, Math.min(end, r.offset() + r.length()) - Math.max(e.logical(), r.offset()));
+        if (r.src().equals(file) && r.srcOffset() < end && r.srcOffset() + r.length() > e.logical()) holdsSource = true;
       }
       if (covered == 0 || e.shared() || holdsSource) continue;
       long remaining = (end - e.logical()) - covered;
-      if (remaining == 0 || (e.addressable() && covered >= threshold * remaining)) freed += covered;
+      if (remaining == 0 || (e.addressable() && rewrites.worthIt(covered, remaining))) freed += covered;
     }
     return freed;
   }

@@ -5,11 +5,10 @@ import java.time.Duration;
 /**
  * How to dedupe: bytes per kernel call (short calls keep file locks short), an optional deadline after which no
  * new call starts, how often to retry a destination busy with a btrfs send (EAGAIN), and on btrfs when to copy the
- * remainder of a mostly-shared extent so the extent is freed: when the bytes freed are at least
- * {@code rewriteThreshold} times the bytes copied (infinity: never).
+ * remainder of a mostly-shared extent so that the extent is freed.
  */
 public record DedupeOptions(long roundLength, Duration maxRuntime, int busyRetries, Duration busyBackoff,
-                            double rewriteThreshold) {
+                            RewritePolicy rewrites) {
   /** 16-32 MiB rounds: short locks, and a range small enough to read into the page cache just before its call. */
   public static final long DEFAULT_ROUND = 16L << 20;
 
@@ -17,22 +16,18 @@ public record DedupeOptions(long roundLength, Duration maxRuntime, int busyRetri
     if (roundLength < 4096 || roundLength > (1L << 30)) throw new IllegalArgumentException("round must be from 4 KiB to 1 GiB");
     if (maxRuntime != null && maxRuntime.isNegative()) throw new IllegalArgumentException("--max-runtime must not be negative");
     if (busyRetries < 0) throw new IllegalArgumentException("busyRetries must not be negative");
-    if (!(rewriteThreshold >= 0)) throw new IllegalArgumentException("--rewrite-threshold must be 0 or more");
+    if (rewrites == null) throw new IllegalArgumentException("a rewrite policy is needed");
   }
 
   public static DedupeOptions defaults() {
-    return new DedupeOptions(DEFAULT_ROUND, null, 3, Duration.ofSeconds(2), 1.0);
+    return new DedupeOptions(DEFAULT_ROUND, null, 3, Duration.ofSeconds(2), RewritePolicy.DEFAULT);
   }
 
   public DedupeOptions withMaxRuntime(Duration d) {
-    return new DedupeOptions(roundLength, d, busyRetries, busyBackoff, rewriteThreshold);
+    return new DedupeOptions(roundLength, d, busyRetries, busyBackoff, rewrites);
   }
 
-  public DedupeOptions withRewriteThreshold(double threshold) {
-    return new DedupeOptions(roundLength, maxRuntime, busyRetries, busyBackoff, threshold);
-  }
-
-  public boolean rewrites() {
-    return rewriteThreshold != Double.POSITIVE_INFINITY;
+  public DedupeOptions withRewrites(RewritePolicy policy) {
+    return new DedupeOptions(roundLength, maxRuntime, busyRetries, busyBackoff, policy);
   }
 }

@@ -20,34 +20,43 @@ import java.util.Map;
  */
 public final class DedupePlanner {
   private final BlockIndex index;
-  private final double btrfsRewriteThreshold;
+  /** On btrfs, the dedupe's rewrite policy; null where the filesystem frees block by block. */
+  private final RewritePolicy btrfsRewrites;
+  private final Kernel kernel;
   private Spill byDest;
 
-  /** A planner whose estimate of bytes freed assumes every duplicate block can be freed on its own (XFS). */
-  public DedupePlanner(BlockIndex index) {
-    this(index, Double.NaN);
+  private DedupePlanner(BlockIndex index, RewritePolicy btrfsRewrites, Kernel kernel) {
+    this.index = index;
+    this.btrfsRewrites = btrfsRewrites;
+    this.kernel = kernel;
+  }
+
+  /** A planner whose estimate of bytes freed counts every duplicate block as freed on its own (XFS, ext4, ...). */
+  public static DedupePlanner perBlock(BlockIndex index) {
+    return new DedupePlanner(index, null, Kernel.LINUX);
   }
 
   /**
-   * @param btrfsRewriteThreshold on btrfs, the dedupe's rewrite threshold (infinity: no rewrites): the estimate
-   *     then counts an extent's duplicate bytes only where the whole extent will be freed; NaN elsewhere
+   * A planner for btrfs, which frees an extent only when none of it is referenced: its estimate counts an
+   * extent's duplicate bytes only where the whole extent will be freed, given the dedupe's rewrite policy.
    */
-  public DedupePlanner(BlockIndex index, double btrfsRewriteThreshold) {
-    this.index = index;
-    this.btrfsRewriteThreshold = btrfsRewriteThreshold;
+  public static DedupePlanner btrfs(BlockIndex index, RewritePolicy rewrites) {
+    return new DedupePlanner(index, rewrites, Kernel.LINUX);
   }
 
   public DedupePlan plan() throws IndexException {
-    PlanTotals totals = new PlanTotals();
+    long start = System.nanoTime();
+    PlanTotals.Tally totals = new PlanTotals.Tally();
     Spill ranges = index.openSpill("ranges");
     try (Spill pairs = index.openSpill("pairs")) {
       try (GroupIterator groups = index.groups()) {
         while (groups.hasNext()) addGroup(groups.next(), pairs, totals);
+        totals.truncatedGroups = groups.truncatedGroups();
       }
-      if (!Double.isNaN(btrfsRewriteThreshold)) byDest = index.openSpill("bydest");
+      if (btrfsRewrites != null) byDest = index.openSpill("bydest");
       coalesce(pairs, ranges, totals);
-      if (byDest != null) totals.estimatedFreedBytes = new BtrfsFreedEstimate(index, btrfsRewriteThreshold).estimate(byDest);
-      return new DedupePlan(ranges, totals);
+      if (byDest != null) totals.estimatedFreedBytes = new BtrfsFreedEstimate(index, btrfsRewrites, kernel).estimate(byDest);
+      return new DedupePlan(ranges, totals.totals(start));
     } catch (IndexException | RuntimeException e) {
       ranges.close();
       throw e;
@@ -60,7 +69,7 @@ public final class DedupePlanner {
   static final Comparator<Posting> BY_PLACE = Comparator.comparing(Posting::file).thenComparingInt(Posting::blockIndex);
 
   /** Picks the group's source and spills one pair per destination; estimates bytes freed per physical block. */
-  void addGroup(DupeGroup group, Spill pairs, PlanTotals totals) throws IndexException {
+  void addGroup(DupeGroup group, Spill pairs, PlanTotals.Tally totals) throws IndexException {
     List<Posting> members = group.members();
     Map<Long, Integer> perPhysical = new HashMap<>();
     for (Posting p : members) if (p.physical() != 0) perPhysical.merge(p.physical(), 1, Integer::sum);
@@ -85,14 +94,14 @@ public final class DedupePlanner {
       }
       long delta = (long) p.blockIndex() - source.blockIndex();
       pairs.put(PlanKeys.pair(p.file(), source.file(), delta, p.blockIndex()), PlanKeys.intValue(p.length()));
-      totals.dupeBytes += p.length();
+      totals.duplicateBytes += p.length();
       if (p.physical() == 0 || counted.add(p.physical())) freed += p.length();
     }
     totals.estimatedFreedBytes += freed;
   }
 
   /** Merges consecutive blocks of one (dest, source, delta) into ranges; a range inside one file never overlaps itself. */
-  void coalesce(Spill pairs, Spill ranges, PlanTotals totals) throws IndexException {
+  void coalesce(Spill pairs, Spill ranges, PlanTotals.Tally totals) throws IndexException {
     long blockSize = index.settings().blockSize();
     try (Spill.Cursor c = pairs.cursor()) {
       PlanKeys.Pair run = null;
@@ -119,7 +128,7 @@ public final class DedupePlanner {
     }
   }
 
-  private void emit(PlanKeys.Pair run, long bytes, Spill ranges, PlanTotals totals) throws IndexException {
+  private void emit(PlanKeys.Pair run, long bytes, Spill ranges, PlanTotals.Tally totals) throws IndexException {
     long blockSize = index.settings().blockSize();
     long dstOffset = run.dstBlock() * blockSize;
     long srcOffset = (run.dstBlock() - run.delta()) * blockSize;

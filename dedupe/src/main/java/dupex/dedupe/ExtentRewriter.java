@@ -1,13 +1,16 @@
 package dupex.dedupe;
 
+import dupex.index.FileRecord;
 import dupex.linux.DedupeOutcome;
 import dupex.linux.DedupeTarget;
 import dupex.linux.Errno;
 import dupex.linux.Extent;
-import dupex.linux.FileHandle;
 import dupex.linux.NativeIOException;
-import dupex.linux.TempFile;
+import dupex.linux.OpenFile;
+import dupex.linux.ScratchFile;
 import dupex.scanner.FileId;
+import dupex.scanner.SkipReason;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,25 +39,70 @@ final class ExtentRewriter {
     }
   }
 
-  private final double threshold;
+  private final RewritePolicy policy;
+  private final Kernel kernel;
   private final Map<FileId, List<Extent>> before = new HashMap<>();
 
-  /** @param threshold rewrite when the bytes freed are at least this many times the bytes copied */
-  ExtentRewriter(double threshold) {
-    this.threshold = threshold;
+  ExtentRewriter(RewritePolicy policy, Kernel kernel) {
+    this.policy = policy;
+    this.kernel = kernel;
   }
 
-  boolean remembers(FileId id) {
-    return before.containsKey(id);
+  /** Records a destination file's extents before its first partial dedupe of this run. */
+  void remember(ScannedFiles.Open file) throws NativeIOException {
+    if (!before.containsKey(file.id())) before.put(file.id(), file.file().extents(false));
   }
 
-  /** Records a destination file's extents before its first dedupe of this run. */
-  void remember(FileId id, List<Extent> extents) {
-    before.put(id, extents);
+  /**
+   * Frees the extents this run left mostly shared, by moving their remainders into new extents; each file is
+   * reopened and checked first.
+   *
+   * @return files whose layout changed
+   */
+  List<FileId> rewriteAll(ScannedFiles files, ByteBuffer buffer, long roundLength, DedupeCounters counters)
+      throws IOException {
+    List<FileId> changed = new ArrayList<>();
+    for (var entry : before.entrySet()) {
+      try (ScannedFiles.Open file = files.open(entry.getKey(), true)) {
+        if (file == null) continue;
+        if (rewriteFile(file, entry.getValue(), files, buffer, roundLength, counters)) changed.add(file.id());
+      }
+    }
+    return changed;
   }
 
-  Map<FileId, List<Extent>> remembered() {
-    return before;
+  private boolean rewriteFile(ScannedFiles.Open file, List<Extent> old, ScannedFiles files, ByteBuffer buffer,
+                              long roundLength, DedupeCounters counters) throws IOException {
+    FileRecord rec = file.record();
+    boolean changed = false;
+    for (Rewrite r : plan(old, file.file().extents(false), rec.size(), policy)) {
+      long[] rewritten = {0};
+      Result result;
+      try {
+        result = rewrite(file.file(), rec.path().getParent(), r, buffer, roundLength, rewritten);
+      } catch (NativeIOException e) {
+        files.report(rec, SkipReason.REFUSED, "cannot copy the rest of a shared extent: " + e.getReason());
+        return changed;
+      }
+      counters.bytesRewritten += rewritten[0];
+      switch (result) {
+        case DONE -> {
+          counters.extentsRewritten++;
+          changed = true;
+          continue;
+        }
+        case NO_SPACE -> {
+          counters.rewritesSkippedNoSpace++;
+          files.report(rec, SkipReason.NO_SPACE, r.remaining() + " bytes of copy needed to free a "
+              + r.old().length() + "-byte extent; it stays allocated");
+          continue;
+        }
+        case DIFFERS -> files.changed(rec, "changed while its extent was being rewritten; left as it is");
+        case FAILED -> files.report(rec, SkipReason.REFUSED, "the kernel refused to share the copy of an extent's rest");
+      }
+      return changed;
+    }
+    return changed;
   }
 
   /**
@@ -62,7 +110,7 @@ final class ExtentRewriter {
    * An extent that was shared before (a snapshot, a reflinked copy) or whose remainder is shared stays pinned by
    * another reference, so it is left alone.
    */
-  static List<Rewrite> plan(List<Extent> before, List<Extent> now, long size, double threshold) {
+  static List<Rewrite> plan(List<Extent> before, List<Extent> now, long size, RewritePolicy policy) {
     List<Rewrite> out = new ArrayList<>();
     for (Extent e : before) {
       if (!e.addressable() || e.shared()) continue;
@@ -88,7 +136,7 @@ final class ExtentRewriter {
       }
       long moved = (end - e.logical()) - remaining;
       if (remaining == 0 || moved <= 0 || pinned) continue;
-      if (moved < threshold * remaining) continue;
+      if (!policy.worthIt(moved, remaining)) continue;
       pieces.sort(java.util.Comparator.comparingLong(Piece::logical));
       out.add(new Rewrite(e, pieces, moved));
     }
@@ -102,11 +150,11 @@ final class ExtentRewriter {
    * Copies the pieces into a temporary file in {@code dir} and shares them back over the file. Returns DONE with
    * every piece shared, or why it stopped (the file is unchanged in every case).
    */
-  static Result rewrite(FileHandle file, Path dir, Rewrite r, ByteBuffer buffer, long roundLength, long[] rewritten)
+  Result rewrite(OpenFile file, Path dir, Rewrite r, ByteBuffer buffer, long roundLength, long[] rewritten)
       throws NativeIOException {
     long need = r.remaining();
     if (file.fsStat().availableBytes() < need + SPACE_MARGIN) return Result.NO_SPACE;
-    try (TempFile tmp = TempFile.create(dir)) {
+    try (ScratchFile tmp = kernel.scratch(dir)) {
       long[] at = new long[r.pieces().size()];
       long tmpOffset = 0;
       for (int i = 0; i < at.length; i++) {
@@ -125,7 +173,7 @@ final class ExtentRewriter {
       tmp.sync();
       for (int i = 0; i < at.length; i++) {
         Piece p = r.pieces().get(i);
-        DedupeOutcome out = tmp.handle().dedupe(at[i], p.length(), List.of(new DedupeTarget(file, p.logical())), roundLength).get(0);
+        DedupeOutcome out = tmp.dedupe(at[i], p.length(), List.of(new DedupeTarget(file, p.logical())), roundLength).get(0);
         rewritten[0] += out.bytes();
         if (out instanceof DedupeOutcome.Differs) return Result.DIFFERS;
         if (out instanceof DedupeOutcome.Failed) return Result.FAILED;

@@ -58,10 +58,11 @@ final class PlanKeys {
     return put(ByteBuffer.allocate(32).putLong(length), src).putLong(srcOffset).array();
   }
 
-  /** [dstOffset, length, srcDevice, srcInode, srcOffset] of a bydest entry's value (dstOffset filled by the caller). */
-  static long[] destValue(byte[] value) {
+  /** A bydest entry. */
+  static BtrfsFreedEstimate.Planned planned(byte[] key, byte[] value) {
     ByteBuffer b = ByteBuffer.wrap(value);
-    return new long[] {0, b.getLong(), b.getLong(), b.getLong(), b.getLong()};
+    long length = b.getLong();
+    return new BtrfsFreedEstimate.Planned(destOffset(key), length, id(b), b.getLong());
   }
 
   static byte[] intValue(int v) {

@@ -1,33 +1,19 @@
 package dupex.dedupe;
 
-/** What a plan would do: duplicate groups, ranges, logical bytes to share, and the bytes that should be freed. */
-public final class PlanTotals {
-  long groups;
-  long ranges;
-  long dupeBytes;
-  long estimatedFreedBytes;
-  long alreadySharedBytes;
+/**
+ * What a plan would do: duplicate groups, ranges, logical bytes to share, the bytes that should be freed, the
+ * duplicate bytes already on the same physical blocks, and hashes found in so many places that only the first
+ * {@link dupex.index.GroupIterator#MAX_MEMBERS} were planned. {@code seconds} is the time planning took.
+ */
+public record PlanTotals(double seconds, long groups, long ranges, long duplicateBytes, long estimatedFreedBytes,
+                         long alreadySharedBytes, long truncatedGroups) {
+  /** Adds up a plan as it is built; {@link #totals} makes the record. */
+  static final class Tally {
+    long groups, ranges, duplicateBytes, estimatedFreedBytes, alreadySharedBytes, truncatedGroups;
 
-  public long groups() {
-    return groups;
-  }
-
-  public long ranges() {
-    return ranges;
-  }
-
-  /** Logical bytes of destination ranges that would be shared with a source. */
-  public long dupeBytes() {
-    return dupeBytes;
-  }
-
-  /** Bytes that would be freed: each distinct physical block leaving all its references once (not btrfs bookending). */
-  public long estimatedFreedBytes() {
-    return estimatedFreedBytes;
-  }
-
-  /** Duplicate bytes already on the same physical blocks: nothing left to gain. */
-  public long alreadySharedBytes() {
-    return alreadySharedBytes;
+    PlanTotals totals(long startNanos) {
+      double seconds = Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0;
+      return new PlanTotals(seconds, groups, ranges, duplicateBytes, estimatedFreedBytes, alreadySharedBytes, truncatedGroups);
+    }
   }
 }

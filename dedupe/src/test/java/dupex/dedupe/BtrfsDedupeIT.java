@@ -3,13 +3,8 @@ package dupex.dedupe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dupex.index.BlockIndex;
-import dupex.index.IndexUpdater;
 import dupex.linux.Fixtures;
 import dupex.linux.LoopFs;
-import dupex.scanner.ScanCounters;
-import dupex.scanner.ScanOptions;
-import dupex.scanner.SkipReason;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,11 +24,11 @@ class BtrfsDedupeIT extends DedupeContract {
   void partialDuplicatesFreeTheirWholeExtent() throws Exception {
     Path[] f = imageAndCopyWithEditedMiddle();
     long freeBefore = fs.freeBytes();
-    Run r = dedupe();
+    RunResult r = dedupe();
     long freed = fs.freeBytes() - freeBefore;
-    assertEquals(56 * MiB, r.dedupe().bytesDeduped);
-    assertEquals(8 * MiB, r.dedupe().bytesRewritten, "the edited middle was copied into a new extent");
-    assertEquals(1, r.dedupe().extentsRewritten);
+    assertEquals(56 * MiB, r.dedupe().bytesDeduped());
+    assertEquals(8 * MiB, r.dedupe().bytesRewritten(), "the edited middle was copied into a new extent");
+    assertEquals(1, r.dedupe().extentsRewritten());
     assertTrue(freed >= 56L * MiB * 90 / 100, "freed " + freed + " of 56 MiB duplicated");
     assertSameBlocks(f[0], f[1], 0, 28 * MiB);
     assertSameBlocks(f[0], f[1], 36 * MiB, 28 * MiB);
@@ -47,42 +42,32 @@ class BtrfsDedupeIT extends DedupeContract {
     imageAndCopyWithEditedMiddle();
     before = Fixtures.checksums(fs.root());
     long freeBefore = fs.freeBytes();
-    Run r = run(false, DedupeOptions.defaults().withRewriteThreshold(Double.POSITIVE_INFINITY));
-    assertEquals(56 * MiB, r.dedupe().bytesDeduped);
-    assertEquals(0, r.dedupe().bytesRewritten);
+    RunResult r = run(false, DedupeOptions.defaults().withRewrites(RewritePolicy.NEVER));
+    assertEquals(56 * MiB, r.dedupe().bytesDeduped());
+    assertEquals(0, r.dedupe().bytesRewritten());
     assertTrue(fs.freeBytes() - freeBefore < 8 * MiB, "bookended: little is freed");
-    assertEquals(0, r.estimatedFreed(), "and the estimate knew it");
+    assertEquals(0, r.plan().estimatedFreedBytes(), "and the estimate knew it");
     assertEquals(before, Fixtures.checksums(fs.root()));
   }
 
   @Test
   void aFileChangedBeforeItsRewriteIsLeftIntact() throws Exception {
     Path[] f = imageAndCopyWithEditedMiddle();
-    try (BlockIndex index = openIndex()) {
-      new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> {}, new ScanCounters()).scan(List.of(root), () -> false);
-      try (DedupePlan plan = new DedupePlanner(index, 1.0).plan()) {
-        DedupeCounters c = new RangeDeduper(index, DedupeOptions.defaults(), new DedupeListener() {
-          @Override
-          public void skipped(Path path, SkipReason reason, String detail) {
-            skips.add(reason + " " + path);
+    RunResult r = run(Pipeline.Mode.DEDUPE, DedupeOptions.defaults(), new Recorder() {
+      @Override
+      public void progress(long done, long total) {
+        // after the last job, before the rewrite: someone writes to the copy
+        if (done == total) {
+          try {
+            Fixtures.write(f[1], 30 * MiB, new byte[] {1, 2, 3});
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
           }
-
-          @Override
-          public void progress(long done, long total) {
-            // after the last job, before the rewrite: someone writes to the copy
-            if (done == total) {
-              try {
-                Fixtures.write(f[1], 30 * MiB, new byte[] {1, 2, 3});
-              } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            }
-          }
-        }).run(plan, root, () -> false);
-        assertEquals(0, c.bytesRewritten);
-        assertTrue(skips.contains("CHANGED " + f[1]), skips.toString());
+        }
       }
-    }
+    });
+    assertEquals(0, r.dedupe().bytesRewritten());
+    assertTrue(skips.stream().anyMatch(s -> s.startsWith("CHANGED " + f[1] + " ")), skips.toString());
     byte[] now = java.nio.file.Files.readAllBytes(f[1]);
     assertEquals(1, now[30 * MiB]);
     assertEquals(3, now[30 * MiB + 2]);
@@ -94,10 +79,10 @@ class BtrfsDedupeIT extends DedupeContract {
     // Leave less free space than the 8 MiB copy plus its margin.
     long free = dupex.linux.Linux.statfs(fs.root()).availableBytes();
     Fixtures.writeRandom(fs.root().resolve("filler"), 40, free - 40 * MiB);
-    Run r = dedupe();
-    assertEquals(56 * MiB, r.dedupe().bytesDeduped);
-    assertEquals(0, r.dedupe().bytesRewritten);
-    assertEquals(1, r.dedupe().rewritesSkippedNoSpace);
+    RunResult r = dedupe();
+    assertEquals(56 * MiB, r.dedupe().bytesDeduped());
+    assertEquals(0, r.dedupe().bytesRewritten());
+    assertEquals(1, r.dedupe().rewritesSkippedNoSpace());
     assertTrue(skips.stream().anyMatch(s -> s.startsWith("NO_SPACE " + root.resolve("b.img"))), skips.toString());
   }
 
@@ -114,10 +99,10 @@ class BtrfsDedupeIT extends DedupeContract {
     LoopFs.run(List.of("btrfs", "subvolume", "snapshot", "-r", sub.toString(), root.resolve("snap").toString()));
     Path copy = Fixtures.writeRandom(root.resolve("copy.img"), 21, 8 * MiB);
     assertEquals(0, Fixtures.sharedBytes(copy));
-    Run r = dedupe();
-    assertEquals(8 * MiB, r.dedupe().bytesDeduped, "only the unshared copy moves");
+    RunResult r = dedupe();
+    assertEquals(8 * MiB, r.dedupe().bytesDeduped(), "only the unshared copy moves");
     assertSameBlocks(original, copy, 0, 8 * MiB);
     assertSameBlocks(original, root.resolve("snap/vm.img"), 0, 8 * MiB);
-    assertTrue(r.dedupe().bytesFreed >= 8L * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed);
+    assertTrue(r.dedupe().bytesFreed() >= 8L * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed());
   }
 }

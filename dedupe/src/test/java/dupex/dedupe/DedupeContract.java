@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dupex.index.BlockIndex;
 import dupex.index.FileRecord;
 import dupex.index.IndexSettings;
-import dupex.index.IndexUpdater;
 import dupex.linux.Extent;
 import dupex.linux.Fixtures;
 import dupex.linux.Linux;
@@ -16,7 +15,6 @@ import dupex.linux.LoopFs;
 import dupex.linux.RealFsTest;
 import dupex.scanner.FileId;
 import dupex.scanner.FileScan;
-import dupex.scanner.ScanCounters;
 import dupex.scanner.ScanOptions;
 import dupex.scanner.SkipReason;
 import java.nio.file.Files;
@@ -39,35 +37,32 @@ abstract class DedupeContract extends RealFsTest {
 
 
 
-  record Run(ScanCounters scan, long planBytes, long estimatedFreed, DedupeCounters dedupe) {}
-
   BlockIndex openIndex() throws Exception {
     return BlockIndex.open(indexDir.resolve("idx"), new IndexSettings(BS));
   }
 
-  Run run(boolean dryRun, DedupeOptions options) throws Exception {
-    ScanCounters sc = new ScanCounters();
-    try (BlockIndex index = openIndex()) {
-      new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> skips.add(r + " " + p), sc).scan(List.of(root), () -> false);
-      double threshold = kind() == LoopFs.Kind.BTRFS ? options.rewriteThreshold() : Double.NaN;
-      try (DedupePlan plan = new DedupePlanner(index, threshold).plan()) {
-        DedupeCounters dc = null;
-        if (!dryRun) {
-          dc = new RangeDeduper(index, options, new DedupeListener() {
-            @Override
-            public void skipped(Path path, SkipReason reason, String detail) {
-              skips.add(reason + " " + path + " " + detail);
-            }
-          }).run(plan, root, () -> false);
-        }
-        return new Run(sc, plan.totals().dupeBytes(), plan.totals().estimatedFreedBytes(), dc);
-      }
+  /** Records what was skipped; a test adds what it does between phases. */
+  class Recorder implements RunListener {
+    @Override
+    public void skipped(Path path, SkipReason reason, String detail) {
+      skips.add(reason + " " + path + " " + detail);
     }
   }
 
-  Run dedupe() throws Exception {
+  RunResult run(Pipeline.Mode mode, DedupeOptions options, RunListener listener) throws Exception {
+    try (BlockIndex index = openIndex()) {
+      var request = new Pipeline.Request(List.of(root), Linux.statfs(root), mode, ScanOptions.defaults(), options, 10);
+      return Pipeline.run(index, request, listener, () -> false);
+    }
+  }
+
+  RunResult run(boolean dryRun, DedupeOptions options) throws Exception {
+    return run(dryRun ? Pipeline.Mode.REPORT : Pipeline.Mode.DEDUPE, options, new Recorder());
+  }
+
+  RunResult dedupe() throws Exception {
     before = Fixtures.checksums(fs.root());
-    Run r = run(false, DedupeOptions.defaults());
+    RunResult r = run(false, DedupeOptions.defaults());
     assertEquals(before, Fixtures.checksums(fs.root()), "no file's content changed");
     return r;
   }
@@ -87,20 +82,20 @@ abstract class DedupeContract extends RealFsTest {
     List<Path> copies = new ArrayList<>();
     for (int i = 0; i < 3; i++) copies.add(Fixtures.writeRandom(root.resolve("dir" + i + "/copy"), 1, 8 * MiB));
     assertUnshared(copies.toArray(Path[]::new));
-    Run r = dedupe();
-    assertEquals(16 * MiB, r.planBytes());
-    assertEquals(16 * MiB, r.dedupe().bytesDeduped);
-    assertEquals(1, r.dedupe().jobs, "one whole-file job with two destinations");
+    RunResult r = dedupe();
+    assertEquals(16 * MiB, r.plan().duplicateBytes());
+    assertEquals(16 * MiB, r.dedupe().bytesDeduped());
+    assertEquals(1, r.dedupe().jobs(), "one whole-file job with two destinations");
     for (Path c : copies) assertSameBlocks(copies.get(0), c, 0, 8 * MiB);
-    assertTrue(r.dedupe().bytesFreed >= 16L * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed);
+    assertTrue(r.dedupe().bytesFreed() >= 16L * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed());
   }
 
   @Test
   void oneHundredThirtyCopies() throws Exception {
     List<Path> copies = new ArrayList<>();
     for (int i = 0; i < 130; i++) copies.add(Fixtures.writeRandom(root.resolve("c" + i), 2, 256 * 1024));
-    Run r = dedupe();
-    assertEquals(129L * 256 * 1024, r.dedupe().bytesDeduped);
+    RunResult r = dedupe();
+    assertEquals(129L * 256 * 1024, r.dedupe().bytesDeduped());
     long physical = Fixtures.physicalAt(copies.get(0), 0);
     for (Path c : copies) assertEquals(physical, Fixtures.physicalAt(c, 0), c.toString());
   }
@@ -111,8 +106,8 @@ abstract class DedupeContract extends RealFsTest {
     Path b = Fixtures.writeRandom(root.resolve("b.img"), 3, 64 * MiB);
     Fixtures.write(b, 28 * MiB, Fixtures.randomBytes(4, 8 * MiB));
     assertUnshared(a, b);
-    Run r = dedupe();
-    assertEquals(56 * MiB, r.dedupe().bytesDeduped);
+    RunResult r = dedupe();
+    assertEquals(56 * MiB, r.dedupe().bytesDeduped());
     assertSameBlocks(a, b, 0, 28 * MiB);
     assertSameBlocks(a, b, 36 * MiB, 28 * MiB);
     for (long off = 28 * MiB; off < 36 * MiB; off += MiB) {
@@ -128,9 +123,9 @@ abstract class DedupeContract extends RealFsTest {
     byte[] half = Fixtures.randomBytes(5, 4 * MiB);
     Path f = Fixtures.write(root.resolve("twice"), half);
     Fixtures.write(f, 4 * MiB, half);
-    Run r = dedupe();
-    assertEquals(4 * MiB, r.dedupe().bytesDeduped);
-    assertEquals(0, r.dedupe().bytesRewritten, "the source half stays in the old extent: copying would free nothing");
+    RunResult r = dedupe();
+    assertEquals(4 * MiB, r.dedupe().bytesDeduped());
+    assertEquals(0, r.dedupe().bytesRewritten(), "the source half stays in the old extent: copying would free nothing");
     for (long off = 0; off < 4 * MiB; off += BS) assertEquals(Fixtures.physicalAt(f, off), Fixtures.physicalAt(f, off + 4 * MiB));
   }
 
@@ -141,8 +136,8 @@ abstract class DedupeContract extends RealFsTest {
       Fixtures.write(f, 0, Fixtures.randomBytes(6, 2 * MiB));
       Fixtures.write(f, 40 * MiB, Fixtures.randomBytes(7, 2 * MiB));
     }
-    Run r = dedupe();
-    assertEquals(4 * MiB, r.dedupe().bytesDeduped);
+    RunResult r = dedupe();
+    assertEquals(4 * MiB, r.dedupe().bytesDeduped());
     for (String name : List.of("s1", "s2")) {
       for (Extent e : Fixtures.extents(root.resolve(name))) {
         if (e.shareable()) assertTrue(e.end() <= 2 * MiB || e.logical() >= 40 * MiB, "the hole stays a hole: " + e);
@@ -155,9 +150,9 @@ abstract class DedupeContract extends RealFsTest {
   void hardLinksAreNeverDedupedAgainstThemselves() throws Exception {
     Path a = Fixtures.writeRandom(root.resolve("a"), 8, 2 * MiB);
     Files.createLink(root.resolve("b"), a);
-    Run r = dedupe();
-    assertEquals(0, r.planBytes());
-    assertEquals(0, r.dedupe().requests);
+    RunResult r = dedupe();
+    assertEquals(0, r.plan().duplicateBytes());
+    assertEquals(0, r.dedupe().requests());
   }
 
   @Test
@@ -174,48 +169,54 @@ abstract class DedupeContract extends RealFsTest {
   void aFileChangedAfterTheScanIsSkippedAndLeftIntact() throws Exception {
     Path a = Fixtures.writeRandom(root.resolve("a"), 10, 2 * MiB);
     Path b = Fixtures.writeRandom(root.resolve("b"), 10, 2 * MiB);
-    try (BlockIndex index = openIndex()) {
-      new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> {}, new ScanCounters()).scan(List.of(root), () -> false);
-      try (DedupePlan plan = new DedupePlanner(index).plan()) {
-        Fixtures.write(b, MiB, new byte[] {42});       // after the plan, before the dedupe
-        Map<Path, String> sums = Fixtures.checksums(root);
-        DedupeCounters c = new RangeDeduper(index, DedupeOptions.defaults(), new DedupeListener() {
-          @Override
-          public void skipped(Path path, SkipReason reason, String detail) {
-            skips.add(reason + " " + path);
-          }
-        }).run(plan, root, () -> false);
-        assertEquals(0, c.bytesDeduped);
-        assertEquals(0, c.requests, "caught by the stat check before any call");
-        assertEquals(sums, Fixtures.checksums(root));
-        assertTrue(skips.contains("CHANGED " + a) || skips.contains("CHANGED " + b), skips.toString());
+    Map<Path, String> sums = new HashMap<>();
+    RunResult r = run(Pipeline.Mode.DEDUPE, DedupeOptions.defaults(), new Recorder() {
+      @Override
+      public void deduping(PlanTotals plan) {
+        try {
+          Fixtures.write(b, MiB, new byte[] {42});       // after the plan, before the dedupe
+          sums.putAll(Fixtures.checksums(root));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
       }
-    }
+    });
+    assertEquals(0, r.dedupe().bytesDeduped());
+    assertEquals(0, r.dedupe().requests(), "caught by the stat check before any call");
+    assertEquals(sums, Fixtures.checksums(root));
+    assertTrue(skips.stream().anyMatch(s -> s.startsWith("CHANGED " + a + " ") || s.startsWith("CHANGED " + b + " ")), skips.toString());
   }
 
   @Test
   void bytesThatDifferFromTheIndexGiveDiffersAndShareNothing() throws Exception {
     Path a = Fixtures.writeRandom(root.resolve("a"), 11, 2 * MiB);
     Path b = Fixtures.writeRandom(root.resolve("b"), 12, 2 * MiB);
+    Map<Path, String> sums = Fixtures.checksums(root);
+    FileId bId = new FileId(Linux.lstat(b).device(), Linux.lstat(b).inode());
     try (BlockIndex index = openIndex()) {
-      new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> {}, new ScanCounters()).scan(List.of(root), () -> false);
-      // Make the index lie: b's record claims a's hashes at b's current stat (a stale or colliding hash).
-      var st = Linux.lstat(b);
-      FileRecord ra = index.get(new FileId(Linux.lstat(a).device(), Linux.lstat(a).inode())).orElseThrow();
-      FileRecord rb = index.get(new FileId(st.device(), st.inode())).orElseThrow();
-      long[] aHashes = index.hashes(ra);
-      index.put(new FileScan(rb.id(), rb.paths(), rb.size(), rb.mtimeNs(), rb.ctimeNs(), BS, aHashes,
-          new long[aHashes.length]), rb, rb.epoch());
-      Map<Path, String> sums = Fixtures.checksums(root);
-      try (DedupePlan plan = new DedupePlanner(index).plan()) {
-        DedupeCounters c = new RangeDeduper(index, DedupeOptions.defaults(), DedupeListener.NONE).run(plan, root, () -> false);
-        assertEquals(1, c.rangesDiffered);
-        assertEquals(0, c.bytesDeduped);
-      }
-      assertEquals(sums, Fixtures.checksums(root));
-      assertEquals(0, Fixtures.sharedBytes(b));
-      assertEquals(-1, index.get(rb.id()).orElseThrow().mtimeNs(), "b will be hashed again");
+      var request = new Pipeline.Request(List.of(root), Linux.statfs(root), Pipeline.Mode.DEDUPE, ScanOptions.defaults(),
+          DedupeOptions.defaults(), 10);
+      RunResult r = Pipeline.run(index, request, new Recorder() {
+        @Override
+        public void planning() {
+          // Make the index lie: b's record claims a's hashes at b's current stat (a stale or colliding hash).
+          try {
+            FileRecord ra = index.get(new FileId(Linux.lstat(a).device(), Linux.lstat(a).inode())).orElseThrow();
+            FileRecord rb = index.get(bId).orElseThrow();
+            long[] aHashes = index.hashes(ra);
+            index.put(new FileScan(rb.id(), rb.paths(), rb.size(), rb.mtimeNs(), rb.ctimeNs(), BS, aHashes,
+                new long[aHashes.length]), rb, rb.epoch());
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      }, () -> false);
+      assertEquals(1, r.dedupe().rangesDiffered());
+      assertEquals(0, r.dedupe().bytesDeduped());
+      assertTrue(index.get(bId).orElseThrow().stale(), "b will be hashed again");
     }
+    assertEquals(sums, Fixtures.checksums(root));
+    assertEquals(0, Fixtures.sharedBytes(b));
   }
 
   @Test
@@ -223,12 +224,12 @@ abstract class DedupeContract extends RealFsTest {
     for (int i = 0; i < 4; i++) Fixtures.writeRandom(root.resolve("f" + i), 13, 3 * MiB + 1000);
     Path img = Fixtures.writeRandom(root.resolve("img"), 14, 16 * MiB);
     Fixtures.write(img, 5 * MiB, Fixtures.randomBytes(15, 3 * MiB + 1000));
-    Run first = dedupe();
-    assertTrue(first.dedupe().requests > 0);
-    Run second = dedupe();
-    assertEquals(0, second.planBytes(), "everything is shared already");
-    assertEquals(0, second.dedupe().requests);
-    assertEquals(0, second.scan().bytesRead.get(), "and nothing is read again");
+    RunResult first = dedupe();
+    assertTrue(first.dedupe().requests() > 0);
+    RunResult second = dedupe();
+    assertEquals(0, second.plan().duplicateBytes(), "everything is shared already");
+    assertEquals(0, second.dedupe().requests());
+    assertEquals(0, second.scan().bytesRead(), "and nothing is read again");
   }
 
   @Test
@@ -238,9 +239,9 @@ abstract class DedupeContract extends RealFsTest {
     Path c = Fixtures.writeRandom(root.resolve("c"), 16, 2 * MiB);
     LoopFs.run(List.of("chattr", "+i", b.toString()));
     try {
-      Run r = dedupe();
-      assertEquals(2 * MiB, r.dedupe().bytesDeduped, "a and c share");
-      assertEquals(1, r.dedupe().filesSkipped);
+      RunResult r = dedupe();
+      assertEquals(2 * MiB, r.dedupe().bytesDeduped(), "a and c share");
+      assertEquals(1, r.dedupe().filesSkipped());
       assertTrue(skips.stream().anyMatch(s -> s.startsWith("IMMUTABLE " + b)), skips.toString());
       assertSameBlocks(a, c, 0, 2 * MiB);
       assertEquals(0, Fixtures.sharedBytes(b));
@@ -260,13 +261,13 @@ abstract class DedupeContract extends RealFsTest {
   void assertDryRunMatches(long expectedPlanBytes) throws Exception {
     Map<Path, List<Extent>> extents = new HashMap<>();
     for (Path p : Fixtures.checksums(root).keySet()) extents.put(p, Fixtures.extents(root.resolve(p)));
-    Run dry = run(true, DedupeOptions.defaults());
+    RunResult dry = run(true, DedupeOptions.defaults());
     for (Path p : extents.keySet()) assertEquals(extents.get(p), Fixtures.extents(root.resolve(p)), "dry run left " + p);
-    assertEquals(expectedPlanBytes, dry.planBytes());
-    Run real = dedupe();
-    long freed = real.dedupe().bytesFreed;
-    assertTrue(Math.abs(dry.estimatedFreed() - freed) <= dry.estimatedFreed() * 5 / 100,
-        "estimate " + dry.estimatedFreed() + " vs freed " + freed);
+    assertEquals(expectedPlanBytes, dry.plan().duplicateBytes());
+    RunResult real = dedupe();
+    long freed = real.dedupe().bytesFreed();
+    assertTrue(Math.abs(dry.plan().estimatedFreedBytes() - freed) <= dry.plan().estimatedFreedBytes() * 5 / 100,
+        "estimate " + dry.plan().estimatedFreedBytes() + " vs freed " + freed);
   }
 
   /** XFS frees per block; btrfs frees whole extents once their remainders are copied: the estimate holds for both. */
@@ -296,9 +297,9 @@ abstract class DedupeContract extends RealFsTest {
     Fixtures.writeRandom(root.resolve("a"), 20, 2 * MiB);
     Fixtures.writeRandom(root.resolve("b"), 20, 2 * MiB);
     before = Fixtures.checksums(fs.root());
-    Run r = run(false, DedupeOptions.defaults().withMaxRuntime(Duration.ZERO));
-    assertTrue(r.dedupe().stoppedByDeadline);
-    assertEquals(0, r.dedupe().requests);
+    RunResult r = run(false, DedupeOptions.defaults().withMaxRuntime(Duration.ZERO));
+    assertTrue(r.dedupe().stoppedByDeadline());
+    assertEquals(0, r.dedupe().requests());
     assertEquals(before, Fixtures.checksums(fs.root()));
   }
 }

@@ -32,7 +32,7 @@ class DedupePlannerTest {
     try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
       long epoch = index.beginRun();
       for (FileScan f : files) index.put(f, null, epoch);
-      try (DedupePlan plan = new DedupePlanner(index).plan()) {
+      try (DedupePlan plan = DedupePlanner.perBlock(index).plan()) {
         plan.forEachJob(j -> jobs.add(j));
         totals = plan.totals();
       }
@@ -46,7 +46,7 @@ class DedupePlannerTest {
   void consecutiveMatchingBlocksBecomeOneRange() throws Exception {
     List<DedupeJob> jobs = plan(file(1, 6 * BS, 1, 2, 3, 4, 5, 6), file(2, 6 * BS, 9, 2, 3, 4, 5, 8));
     assertEquals(List.of(new DedupeJob(id(1), BS, 4 * BS, List.of(new DedupeJob.Dest(id(2), BS)))), jobs);
-    assertEquals(4 * BS, totals.dupeBytes());
+    assertEquals(4 * BS, totals.duplicateBytes());
     assertEquals(4 * BS, totals.estimatedFreedBytes());
   }
 

@@ -12,13 +12,15 @@ import java.util.List;
  * Key and value layouts of the column families. Keys are fixed-width big-endian so byte order is numeric order.
  * <pre>
  * files:  device(8) inode(8)                       -> size, mtime, ctime, epoch, layoutHash (8 each), blockSize(4),
- *                                                     blockCount(4), pathCount(4), paths (len(4) utf8)
+ *                                                     blockCount(4), flags(4: 1 = stale), pathCount(4), paths (len(4) utf8)
  * hashes: device(8) inode(8)                       -> the file's block hashes, 8 bytes each (0: no data)
  * blocks: hash(8) device(8) inode(8) blockIndex(4) -> physical(8) [length(4), only for a short last block]
  * </pre>
  */
 final class Codec {
   static final int FILE_KEY = 16, BLOCK_KEY = 28;
+  /** files flag: the file changed under a dedupe; hash it again whatever its stat says. */
+  static final int STALE = 1;
 
   private Codec() {}
 
@@ -59,9 +61,9 @@ final class Codec {
       names.add(n);
       pathBytes += 4 + n.length;
     }
-    ByteBuffer b = ByteBuffer.allocate(8 * 5 + 4 + 4 + 4 + pathBytes);
+    ByteBuffer b = ByteBuffer.allocate(8 * 5 + 4 * 4 + pathBytes);
     b.putLong(r.size()).putLong(r.mtimeNs()).putLong(r.ctimeNs()).putLong(r.epoch()).putLong(r.layoutHash());
-    b.putInt(r.blockSize()).putInt(r.blockCount());
+    b.putInt(r.blockSize()).putInt(r.blockCount()).putInt(r.stale() ? STALE : 0);
     b.putInt(names.size());
     for (byte[] n : names) b.putInt(n.length).put(n);
     return b.array();
@@ -70,7 +72,7 @@ final class Codec {
   static FileRecord fileRecord(byte[] key, byte[] value) {
     ByteBuffer b = ByteBuffer.wrap(value);
     long size = b.getLong(), mtime = b.getLong(), ctime = b.getLong(), epoch = b.getLong(), layout = b.getLong();
-    int blockSize = b.getInt(), blockCount = b.getInt();
+    int blockSize = b.getInt(), blockCount = b.getInt(), flags = b.getInt();
     int count = b.getInt();
     List<Path> paths = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -78,7 +80,7 @@ final class Codec {
       b.get(n);
       paths.add(Paths.get(new String(n, StandardCharsets.UTF_8)));
     }
-    return new FileRecord(fileId(key), paths, size, mtime, ctime, epoch, layout, blockSize, blockCount);
+    return new FileRecord(fileId(key), paths, size, mtime, ctime, epoch, layout, blockSize, blockCount, (flags & STALE) != 0);
   }
 
   static byte[] hashesValue(long[] hashes) {

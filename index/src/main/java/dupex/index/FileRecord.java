@@ -1,16 +1,18 @@
 package dupex.index;
 
+import dupex.linux.Expected;
 import dupex.scanner.FileId;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * What the index keeps of a file: its paths, the stat it was hashed at, the run (epoch) it was last seen in, a
- * hash of its block layout on disk, and how many blocks it has. Its block hashes are kept apart
+ * hash of its block layout on disk, how many blocks it has, and whether it is stale (it changed under a dedupe,
+ * so the next scan hashes it again whatever its stat says). Its block hashes are kept apart
  * ({@link BlockIndex#hashes}), so marking an unchanged file seen rewrites a few bytes, not all its hashes.
  */
 public record FileRecord(FileId id, List<Path> paths, long size, long mtimeNs, long ctimeNs, long epoch,
-                         long layoutHash, int blockSize, int blockCount) {
+                         long layoutHash, int blockSize, int blockCount, boolean stale) {
   public FileRecord {
     paths = List.copyOf(paths);
   }
@@ -19,8 +21,17 @@ public record FileRecord(FileId id, List<Path> paths, long size, long mtimeNs, l
     return paths.get(0);
   }
 
+  /** What reopening the file must find for its hashes to hold. */
+  public Expected expected() {
+    return new Expected(id.device(), id.inode(), size, mtimeNs, ctimeNs);
+  }
+
   FileRecord withEpoch(List<Path> newPaths, long newEpoch, long newLayoutHash) {
-    return new FileRecord(id, newPaths, size, mtimeNs, ctimeNs, newEpoch, newLayoutHash, blockSize, blockCount);
+    return new FileRecord(id, newPaths, size, mtimeNs, ctimeNs, newEpoch, newLayoutHash, blockSize, blockCount, stale);
+  }
+
+  FileRecord asStale() {
+    return new FileRecord(id, paths, size, mtimeNs, ctimeNs, epoch, layoutHash, blockSize, blockCount, true);
   }
 
   public int blockLength(int blockIndex) {

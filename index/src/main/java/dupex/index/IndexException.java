@@ -29,6 +29,13 @@ public class IndexException extends IOException {
     }
   }
 
+  /** The index directory cannot be read or written by this user. */
+  public static final class Denied extends IndexException {
+    public Denied(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** Disk full while writing the index. */
   public static final class NoSpace extends IndexException {
     public NoSpace(String message, Throwable cause) {

@@ -1,11 +1,12 @@
 package dupex.index;
 
-import dupex.linux.Errno;
+import dupex.linux.Expected;
+import dupex.linux.FileStat;
 import dupex.linux.Extent;
 import dupex.linux.FileHandle;
-import dupex.linux.FileStat;
 import dupex.linux.Linux;
 import dupex.linux.NativeIOException;
+import dupex.linux.Reopened;
 import dupex.scanner.BlockHasher;
 import dupex.scanner.FileEntry;
 import dupex.scanner.FileScan;
@@ -13,6 +14,8 @@ import dupex.scanner.PhysicalHashCache;
 import dupex.scanner.ScanCounters;
 import dupex.scanner.ScanListener;
 import dupex.scanner.ScanOptions;
+import dupex.scanner.ScanTotals;
+import dupex.scanner.Skip;
 import dupex.scanner.SkipReason;
 import dupex.scanner.TreeWalker;
 import java.nio.file.Path;
@@ -62,10 +65,11 @@ public final class IndexUpdater {
   /**
    * Scans the roots (absolute, normalized, on this index's filesystem) into the index.
    *
-   * @return whether every root was walked to the end (false when cancelled)
+   * @return what the scan did; not {@code complete} when cancelled
    * @throws NativeIOException a root cannot be stat'ed
    */
-  public boolean scan(List<Path> roots, BooleanSupplier cancelled) throws IndexException, NativeIOException {
+  public ScanTotals scan(List<Path> roots, BooleanSupplier cancelled) throws IndexException, NativeIOException {
+    long start = System.nanoTime();
     long epoch = index.beginRun();
     boolean complete = true;
     ThreadPoolExecutor pool = newPool();
@@ -102,7 +106,7 @@ public final class IndexUpdater {
     }
     if (failure.get() != null) throw failure.get();
     if (complete) counters.filesRemoved.addAndGet(index.removeUnseen(epoch, roots));
-    return complete;
+    return counters.totals(complete, start);
   }
 
   /** When a file with shared extents of unknown content is hashed. */
@@ -147,7 +151,7 @@ public final class IndexUpdater {
       try {
         FileRecord old = index.get(entry.id()).orElse(null);
         FileStat st = entry.stat();
-        if (old != null && old.size() == st.size() && old.mtimeNs() == st.mtimeNs() && old.ctimeNs() == st.ctimeNs()) {
+        if (old != null && !old.stale() && old.size() == st.size() && old.mtimeNs() == st.mtimeNs() && old.ctimeNs() == st.ctimeNs()) {
           refresh(entry, old, epoch);
         } else {
           hashFile(new Pending(entry, old), epoch, Pass.WALK);
@@ -160,9 +164,9 @@ public final class IndexUpdater {
 
   /** An unchanged file keeps its hashes; only its extent map is read, to learn where its blocks are now. */
   private void refresh(FileEntry entry, FileRecord old, long epoch) throws IndexException {
-    try (Opened o = open(entry)) {
-      if (o == null) return;
-      List<Extent> extents = o.handle().extents(true);
+    if (!(open(entry) instanceof Reopened.Same<FileHandle> o)) return;
+    try (FileHandle h = o.file()) {
+      List<Extent> extents = h.extents(true);
       long[] physicals = BlockHasher.physicals(extents, old.size(), old.blockSize());
       // Blocks of shared extents may be met again in other files: remember their hashes by physical address.
       if (extents.stream().anyMatch(Extent::shared)) {
@@ -174,20 +178,18 @@ public final class IndexUpdater {
       index.touch(old, entry.paths(), epoch, physicals);
       counters.filesUnchanged.incrementAndGet();
     } catch (NativeIOException e) {
-      skip(entry, e);
+      skip(entry, Skip.of(e));
     }
   }
 
   private void hashFile(Pending p, long epoch, Pass pass) {
     if (failure.get() != null) return;
     FileEntry entry = p.entry();
-    try (Opened o = open(entry)) {
-      if (o == null) return;
-      FileHandle h = o.handle();
-      FileStat st = o.stat();
+    if (!(open(entry) instanceof Reopened.Same<FileHandle> o)) return;
+    try (FileHandle h = o.file()) {
       List<Extent> extents = h.extents(true);
       if (pass != Pass.LAST) {
-        List<Long> unknown = unknownSharedExtents(extents, st.size());
+        List<Long> unknown = unknownSharedExtents(extents, o.stat().size());
         if (!unknown.isEmpty() && (pass == Pass.WALK || !claim(unknown))) {
           deferred.add(p);
           return;
@@ -196,15 +198,15 @@ public final class IndexUpdater {
       BlockHasher hasher = hashers.take();
       FileScan scan;
       try {
-        scan = hasher.hash(entry, h, st, extents);
+        scan = hasher.hash(entry, h, o.stat(), extents);
       } finally {
         hashers.add(hasher);
       }
       index.put(scan, p.old(), epoch);
     } catch (NativeIOException e) {
-      skip(entry, e);
+      skip(entry, Skip.of(e));
     } catch (BlockHasher.ChangedException e) {
-      skip(entry, SkipReason.BUSY, e.getMessage() + "; it will be hashed on the next run");
+      skip(entry, new Skip(SkipReason.BUSY, e.getMessage() + "; it will be hashed on the next run"));
     } catch (IndexException e) {
       failure.compareAndSet(null, e);
     } catch (InterruptedException e) {
@@ -238,37 +240,19 @@ public final class IndexUpdater {
     }
   }
 
-  /** An open file and its fstat. */
-  private record Opened(FileHandle handle, FileStat stat) implements AutoCloseable {
-    @Override
-    public void close() throws NativeIOException {
-      handle.close();
+  /** Opens the file the walk found, checking it is still what the walk saw; reports it if not. */
+  private Reopened<FileHandle> open(FileEntry entry) {
+    Reopened<FileHandle> r = FileHandle.reopen(entry.paths(), Expected.of(entry.stat()));
+    if (r instanceof Reopened.Changed<FileHandle>) {
+      skip(entry, new Skip(SkipReason.BUSY, "changed during the scan; it will be hashed on the next run"));
+    } else if (!(r instanceof Reopened.Same)) {
+      skip(entry, Skip.of(r));
     }
+    return r;
   }
 
-  /** Opens the file the walk found, or reports and returns null if its path now names another file. */
-  private Opened open(FileEntry entry) throws NativeIOException {
-    FileHandle h = FileHandle.open(entry.path());
-    try {
-      FileStat st = h.stat();
-      if (st.isRegularFile() && st.device() == entry.id().device() && st.inode() == entry.id().inode()) return new Opened(h, st);
-    } catch (NativeIOException e) {
-      h.close();
-      throw e;
-    }
-    h.close();
-    skip(entry, SkipReason.CHANGED, "replaced during the scan");
-    return null;
-  }
-
-  private void skip(FileEntry entry, NativeIOException e) {
-    if (e.errno() == Errno.ENOENT) skip(entry, SkipReason.VANISHED, "");
-    else if (e.errno() == Errno.ELOOP) skip(entry, SkipReason.CHANGED, "replaced by a symlink during the scan");
-    else skip(entry, SkipReason.UNREADABLE, e.getReason());
-  }
-
-  private void skip(FileEntry entry, SkipReason reason, String detail) {
-    counters.skip(reason);
-    listener.skipped(entry.path(), reason, detail);
+  private void skip(FileEntry entry, Skip skip) {
+    counters.skip(skip.reason());
+    listener.skipped(entry.path(), skip.reason(), skip.detail());
   }
 }

@@ -1,30 +1,26 @@
 package dupex.index;
 
-import java.nio.file.Path;
 import java.util.function.BiConsumer;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 
 /** A temporary column family that sorts what is put in it by key, for planning data larger than memory. */
 public final class Spill implements AutoCloseable {
   static final String PREFIX = "spill-";
   private static final int BATCH_OPS = 4096;
+  private final IndexDatabase store;
   private final RocksDB db;
   private final ColumnFamilyHandle cf;
-  private final WriteOptions writeOptions;
-  private final Path dir;
   private WriteBatch batch = new WriteBatch();
   private long count;
 
-  Spill(RocksDB db, ColumnFamilyHandle cf, WriteOptions writeOptions, Path dir) {
-    this.db = db;
+  Spill(IndexDatabase store, ColumnFamilyHandle cf) {
+    this.store = store;
+    this.db = store.db;
     this.cf = cf;
-    this.writeOptions = writeOptions;
-    this.dir = dir;
   }
 
   public void put(byte[] key, byte[] value) throws IndexException {
@@ -33,13 +29,13 @@ public final class Spill implements AutoCloseable {
       if (batch.count() >= BATCH_OPS) flushBatch();
       count++;
     } catch (RocksDBException e) {
-      throw BlockIndex.translate(dir, "spill", e);
+      throw store.translate("spill", e);
     }
   }
 
   private void flushBatch() throws RocksDBException {
     if (batch.count() == 0) return;
-    db.write(writeOptions, batch);
+    db.write(store.writeOptions, batch);
     batch.close();
     batch = new WriteBatch();
   }
@@ -57,7 +53,7 @@ public final class Spill implements AutoCloseable {
         it.status();
       }
     } catch (RocksDBException e) {
-      throw BlockIndex.translate(dir, "spill", e);
+      throw store.translate("spill", e);
     }
   }
 
@@ -66,7 +62,7 @@ public final class Spill implements AutoCloseable {
     try {
       flushBatch();
     } catch (RocksDBException e) {
-      throw BlockIndex.translate(dir, "spill", e);
+      throw store.translate("spill", e);
     }
     RocksIterator it = db.newIterator(cf);
     it.seekToFirst();
@@ -109,7 +105,7 @@ public final class Spill implements AutoCloseable {
     try {
       db.dropColumnFamily(cf);
     } catch (RocksDBException e) {
-      throw BlockIndex.translate(dir, "drop spill", e);
+      throw store.translate("drop spill", e);
     } finally {
       cf.close();
     }

@@ -14,7 +14,7 @@ class CodecTest {
   @Test
   void fileRecordRoundTrips() {
     FileRecord r = new FileRecord(new FileId(0x803, 123456789L), List.of(Path.of("/a/b"), Path.of("/c/ü d")),
-        1 << 20, 11L, 22L, 3, 44L, 131072, 8);
+        1 << 20, 11L, 22L, 3, 44L, 131072, 8, true);
     byte[] key = Codec.fileKey(r.id());
     FileRecord back = Codec.fileRecord(key, Codec.fileValue(r));
     assertEquals(r.id(), back.id());
@@ -23,6 +23,7 @@ class CodecTest {
         List.of(back.size(), back.mtimeNs(), back.ctimeNs(), back.epoch(), back.layoutHash()));
     assertEquals(r.blockSize(), back.blockSize());
     assertEquals(r.blockCount(), back.blockCount());
+    assertTrue(back.stale());
     long[] hashes = {5, -6, 0, 7, 8, 9, 10, 11};
     assertArrayEquals(hashes, Codec.hashes(Codec.hashesValue(hashes)));
   }

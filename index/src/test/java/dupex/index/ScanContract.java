@@ -36,7 +36,7 @@ abstract class ScanContract extends RealFsTest {
   ScanCounters scan() throws Exception {
     ScanCounters c = new ScanCounters();
     try (BlockIndex index = BlockIndex.open(indexDir.resolve("idx"), new IndexSettings(BS))) {
-      assertTrue(new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> {}, c).scan(List.of(root), () -> false));
+      assertTrue(new IndexUpdater(index, ScanOptions.defaults(), (p, r, d) -> {}, c).scan(List.of(root), () -> false).complete());
     }
     return c;
   }

@@ -11,9 +11,10 @@ import jnr.ffi.Pointer;
 
 /**
  * An open file descriptor, opened {@code O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK}: a symlink fails with ELOOP
- * and a FIFO never blocks the open. Callers fstat it before reading ({@link #stat()}).
+ * and a FIFO never blocks the open. A file dupex scanned is opened again only through {@link #reopen}, which checks
+ * it is still the same file.
  */
-public final class FileHandle implements AutoCloseable {
+public final class FileHandle implements OpenFile {
   static final int POSIX_FADV_SEQUENTIAL = 2, POSIX_FADV_WILLNEED = 3, POSIX_FADV_DONTNEED = 4;
   /** The VFS caps one dedupe call at 1 GiB and then still echoes the requested length in bytes_deduped. */
   public static final long MAX_DEDUPE_ROUND = 1L << 30;
@@ -32,6 +33,55 @@ public final class FileHandle implements AutoCloseable {
     return open(path, 0);
   }
 
+  /**
+   * Opens a file dupex scanned, at the first of its paths that still names it, and checks that it has not
+   * changed since: the one place that knows this rule.
+   */
+  public static Reopened<FileHandle> reopen(List<Path> paths, Expected expected) {
+    if (paths.isEmpty()) throw new IllegalArgumentException("a file needs a path");
+    Reopened<FileHandle> failed = null;
+    for (Path path : paths) {
+      FileHandle h;
+      try {
+        h = open(path);
+      } catch (NativeIOException e) {
+        if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) continue; // this link is gone; try the others
+        if (e.errno() == Errno.ELOOP) {
+          if (failed == null) failed = new Reopened.Gone<>(path, "replaced by a symlink");
+        } else if (!(failed instanceof Reopened.Refused)) {
+          failed = new Reopened.Refused<>(path, e);
+        }
+        continue;
+      }
+      try {
+        FileStat st = h.stat();
+        if (!expected.sameFile(st)) {
+          h.close();
+          if (failed == null) failed = new Reopened.Gone<>(path, "replaced by another " + st.typeName());
+          continue;
+        }
+        String change = expected.change(st);
+        if (change != null) {
+          h.close();
+          return new Reopened.Changed<>(path, change);
+        }
+        return new Reopened.Same<>(path, h, st);
+      } catch (NativeIOException e) {
+        closeQuietly(h, e);
+        failed = new Reopened.Refused<>(path, e);
+      }
+    }
+    return failed != null ? failed : new Reopened.Gone<>(paths.get(0), "");
+  }
+
+  private static void closeQuietly(FileHandle h, NativeIOException first) {
+    try {
+      h.close();
+    } catch (NativeIOException e) {
+      first.addSuppressed(e);
+    }
+  }
+
   /** Opens a directory read-only (for statfs and the filesystem UUID). */
   public static FileHandle openDirectory(Path path) throws NativeIOException {
     return open(path, OpenFlags.O_DIRECTORY);
@@ -45,14 +95,16 @@ public final class FileHandle implements AutoCloseable {
     return new FileHandle(fd, name);
   }
 
-  public int fd() {
+  int fd() {
     return fd;
   }
 
+  @Override
   public String path() {
     return path;
   }
 
+  @Override
   public FileStat stat() throws NativeIOException {
     Pointer buf = Native.allocate(Statx.SIZE);
     int rc = Native.LIBC.statx(fd, "", Statx.AT_EMPTY_PATH, Statx.STATX_BASIC_STATS, buf);
@@ -60,6 +112,7 @@ public final class FileHandle implements AutoCloseable {
     return Statx.decode(buf);
   }
 
+  @Override
   public FsStat fsStat() throws NativeIOException {
     Pointer buf = Native.allocate(FsStat.SIZE);
     if (Native.LIBC.fstatfs(fd, buf) < 0) throw new NativeIOException("fstatfs", path, null, Native.errno());
@@ -93,19 +146,14 @@ public final class FileHandle implements AutoCloseable {
     return new UUID(hi, lo);
   }
 
-  /** Every extent overlapping [start, start + length); with {@code sync}, dirty data is placed first (FIEMAP_FLAG_SYNC). */
+  /** FS_IOC_FIEMAP, paged (FIEMAP_FLAG_SYNC with {@code sync}). */
+  @Override
   public List<Extent> extents(long start, long length, boolean sync) throws NativeIOException {
     return Fiemap.map(this, start, length, sync);
   }
 
-  public List<Extent> extents(boolean sync) throws NativeIOException {
-    return Fiemap.map(this, 0, Long.MAX_VALUE, sync);
-  }
-
-  /**
-   * Reads into a direct buffer from its position to its limit at {@code offset}, retrying short reads; returns the
-   * bytes read (fewer only at end of file) and advances the buffer's position.
-   */
+  /** pread, retrying short reads. */
+  @Override
   public int read(ByteBuffer buffer, long offset) throws NativeIOException {
     long base = address(buffer);
     int total = 0;
@@ -154,6 +202,7 @@ public final class FileHandle implements AutoCloseable {
    * @throws DedupeNotSupportedException the filesystem cannot dedupe (the whole call gave EOPNOTSUPP)
    * @throws NativeIOException the whole call failed for the source (not readable, range past EOF, ...)
    */
+  @Override
   public List<DedupeOutcome> dedupe(long srcOffset, long length, List<DedupeTarget> dests, long roundLength)
       throws NativeIOException {
     if (srcOffset < 0 || length <= 0 || roundLength <= 0) {
@@ -179,7 +228,7 @@ public final class FileHandle implements AutoCloseable {
       for (int k = 0; k < count; k++) {
         int base = FileDedupeRange.info(k);
         DedupeTarget t = dests.get(batch[k]);
-        arg.putLong(base + FileDedupeRange.DEST_FD, t.file().fd());
+        arg.putLong(base + FileDedupeRange.DEST_FD, fdOf(t.file()));
         arg.putLong(base + FileDedupeRange.DEST_OFFSET, t.offset() + at);
         arg.putLong(base + FileDedupeRange.BYTES_DEDUPED, 0);
         arg.putInt(base + FileDedupeRange.STATUS, 0);
@@ -207,6 +256,12 @@ public final class FileHandle implements AutoCloseable {
       }
     }
     return Arrays.asList(outcomes);
+  }
+
+  private static int fdOf(OpenFile file) {
+    if (file instanceof FileHandle h) return h.fd;
+    if (file instanceof TempFile t) return t.handle().fd;
+    throw new IllegalArgumentException("not an open file descriptor: " + file);
   }
 
   @Override

@@ -36,5 +36,7 @@ public interface LibC {
   /** open(2) with a mode, for O_TMPFILE (open is variadic: two fixed arguments). */
   @SaveError @Variadic(fixedCount = 2) int open(CharSequence path, int flags, int mode);
 
+  @SaveError int flock(int fd, int operation);
+
   String strerror(int errnum);
 }

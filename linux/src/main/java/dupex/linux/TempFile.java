@@ -2,6 +2,7 @@ package dupex.linux;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import jnr.ffi.Pointer;
 
 /**
@@ -9,7 +10,7 @@ import jnr.ffi.Pointer;
  * it when it is closed, even if the process is killed. dupex writes its own copies of data here and then asks the
  * kernel to share them with the original (which compares every byte first).
  */
-public final class TempFile implements AutoCloseable {
+public final class TempFile implements ScratchFile {
   private final FileHandle handle;
 
   private TempFile(FileHandle handle) {
@@ -24,12 +25,43 @@ public final class TempFile implements AutoCloseable {
     return new TempFile(new FileHandle(fd, name + "/(temporary file)"));
   }
 
-  /** The open file, to use as a dedupe source. */
-  public FileHandle handle() {
+  FileHandle handle() {
     return handle;
   }
 
-  /** Writes a direct buffer from its position to its limit at {@code offset}, retrying short writes. */
+  @Override
+  public String path() {
+    return handle.path();
+  }
+
+  @Override
+  public FileStat stat() throws NativeIOException {
+    return handle.stat();
+  }
+
+  @Override
+  public FsStat fsStat() throws NativeIOException {
+    return handle.fsStat();
+  }
+
+  @Override
+  public List<Extent> extents(long start, long length, boolean sync) throws NativeIOException {
+    return handle.extents(start, length, sync);
+  }
+
+  @Override
+  public int read(ByteBuffer buffer, long offset) throws NativeIOException {
+    return handle.read(buffer, offset);
+  }
+
+  @Override
+  public List<DedupeOutcome> dedupe(long srcOffset, long length, List<DedupeTarget> dests, long roundLength)
+      throws NativeIOException {
+    return handle.dedupe(srcOffset, length, dests, roundLength);
+  }
+
+  /** pwrite, retrying short writes. */
+  @Override
   public void write(ByteBuffer buffer, long offset) throws NativeIOException {
     long base = FileHandle.address(buffer);
     long at = offset;
@@ -45,7 +77,8 @@ public final class TempFile implements AutoCloseable {
     }
   }
 
-  /** fsync: the copy is placed on disk (and a full disk shows here, as ENOSPC). */
+  /** fsync. */
+  @Override
   public void sync() throws NativeIOException {
     if (Native.LIBC.fsync(handle.fd()) < 0) throw new NativeIOException("fsync", handle.path(), null, Native.errno());
   }

@@ -1,7 +1,10 @@
 package dupex.scanner;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import net.jpountz.xxhash.XXHash64;
+import net.jpountz.xxhash.XXHashFactory;
 
 /**
  * A hashed file: its identity and stat as read, and per block of {@code blockSize} bytes (the last may be short)
@@ -19,6 +22,15 @@ public record FileScan(FileId id, List<Path> paths, long size, long mtimeNs, lon
       throw new IllegalArgumentException("block arrays do not match size " + size);
     }
   }
+
+  /** A hash of a block layout: equal layouts mean the index's physical addresses for a file are current. */
+  public static long layoutHash(long[] physicals) {
+    ByteBuffer b = ByteBuffer.allocate(physicals.length * 8);
+    for (long p : physicals) b.putLong(p);
+    return LAYOUT_HASH.hash(b.array(), 0, b.capacity(), 0);
+  }
+
+  private static final XXHash64 LAYOUT_HASH = XXHashFactory.fastestInstance().hash64();
 
   public static int blockCount(long size, int blockSize) {
     return (int) ((size + blockSize - 1) / blockSize);

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-/** What one scan did, counted from several threads; the CLI shows it and tests assert on it. */
+/** What one scan does, counted live from several threads (progress reads it); {@link #totals} makes the record. */
 public final class ScanCounters {
   public final AtomicLong filesSeen = new AtomicLong();
   public final AtomicLong filesHashed = new AtomicLong();
@@ -30,6 +30,13 @@ public final class ScanCounters {
     long n = 0;
     for (SkipReason r : SkipReason.values()) if (r.failure()) n += skipped(r);
     return n;
+  }
+
+  /** A record of the counts now. */
+  public ScanTotals totals(boolean complete, long startNanos) {
+    double seconds = Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0;
+    return new ScanTotals(complete, seconds, filesSeen.get(), filesHashed.get(), filesUnchanged.get(), filesRemoved.get(),
+        bytesSeen.get(), bytesRead.get(), bytesReused.get(), skippedByReason());
   }
 
   public Map<SkipReason, Long> skippedByReason() {

@@ -4,7 +4,6 @@ import dupex.linux.FileHandle;
 import dupex.linux.FileStat;
 import dupex.linux.Linux;
 import dupex.linux.NativeIOException;
-import dupex.linux.Errno;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
@@ -87,47 +86,57 @@ public final class TreeWalker implements AutoCloseable {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) children.add(p);
     } catch (AccessDeniedException e) {
-      skip(dir, SkipReason.UNREADABLE, "directory: Permission denied (EACCES)");
+      skip(dir, new Skip(SkipReason.UNREADABLE, "directory: Permission denied (EACCES)"));
       return;
     } catch (NoSuchFileException e) {
-      skip(dir, SkipReason.VANISHED, "directory");
+      skip(dir, new Skip(SkipReason.VANISHED, "directory"));
       return;
     } catch (IOException e) {
-      skip(dir, SkipReason.UNREADABLE, "directory: " + e.getMessage());
+      skip(dir, new Skip(SkipReason.UNREADABLE, "directory: " + e.getMessage()));
       return;
     }
     Collections.sort(children);
     children.removeIf(child -> {
       if (!excluded(root, child)) return false;
-      skip(child, SkipReason.EXCLUDED, "");
+      skip(child, new Skip(SkipReason.EXCLUDED, ""));
       return true;
     });
-    Object[] stats = stat(children);
+    Lstat[] stats = stat(children);
     for (int i = 0; i < children.size(); i++) {
       Path child = children.get(i);
-      if (stats[i] instanceof NativeIOException e) {
-        if (e.errno() == Errno.ENOENT) skip(child, SkipReason.VANISHED, "");
-        else skip(child, SkipReason.UNREADABLE, e.getReason());
+      if (stats[i].error() != null) {
+        skip(child, Skip.of(stats[i].error()));
         continue;
       }
-      FileStat st = (FileStat) stats[i];
+      FileStat st = stats[i].stat();
       if (st.isDirectory()) {
         if (st.device() == device || sameFilesystem(dir, child)) walkDirectory(root, child, st.device(), minSize, links, sink);
-        else skip(child, SkipReason.OTHER_FILESYSTEM, "mount point, not entered");
+        else skip(child, new Skip(SkipReason.OTHER_FILESYSTEM, "mount point, not entered"));
       } else {
         visit(root, child, st, device, minSize, links, sink);
       }
     }
   }
 
+  /** What lstat said of one directory entry: its stat, or why there is none. */
+  private record Lstat(FileStat stat, NativeIOException error) {
+    static Lstat of(Path p) {
+      try {
+        return new Lstat(Linux.lstat(p), null);
+      } catch (NativeIOException e) {
+        return new Lstat(null, e);
+      }
+    }
+  }
+
   /**
-   * statx of a directory's entries, in their order: a FileStat or the NativeIOException for each. A large
-   * directory is stat'ed by several threads, since on a cold cache each stat waits for its inode to be read.
+   * statx of a directory's entries, in their order. A large directory is stat'ed by several threads, since on a
+   * cold cache each stat waits for its inode to be read.
    */
-  private Object[] stat(List<Path> paths) {
-    Object[] out = new Object[paths.size()];
+  private Lstat[] stat(List<Path> paths) {
+    Lstat[] out = new Lstat[paths.size()];
     if (pool == null || paths.size() < PARALLEL_STAT_MIN) {
-      for (int i = 0; i < out.length; i++) out[i] = statOrError(paths.get(i));
+      for (int i = 0; i < out.length; i++) out[i] = Lstat.of(paths.get(i));
       return out;
     }
     int chunk = Math.max(16, paths.size() / (parallelism * 4));
@@ -135,7 +144,7 @@ public final class TreeWalker implements AutoCloseable {
     for (int from = 0; from < out.length; from += chunk) {
       int lo = from, hi = Math.min(out.length, from + chunk);
       parts.add(pool.submit(() -> {
-        for (int i = lo; i < hi; i++) out[i] = statOrError(paths.get(i));
+        for (int i = lo; i < hi; i++) out[i] = Lstat.of(paths.get(i));
       }));
     }
     for (Future<?> f : parts) {
@@ -151,14 +160,6 @@ public final class TreeWalker implements AutoCloseable {
     return out;
   }
 
-  private static Object statOrError(Path p) {
-    try {
-      return Linux.lstat(p);
-    } catch (NativeIOException e) {
-      return e;
-    }
-  }
-
   @Override
   public void close() {
     if (pool != null) pool.shutdownNow();
@@ -167,19 +168,19 @@ public final class TreeWalker implements AutoCloseable {
   private void visit(Path root, Path path, FileStat st, long device, long minSize, Map<FileId, Pending> links,
                      Consumer<FileEntry> sink) {
     if (st.isSymbolicLink()) {
-      skip(path, SkipReason.SYMLINK, "");
+      skip(path, new Skip(SkipReason.SYMLINK, ""));
       return;
     }
     if (!st.isRegularFile()) {
-      skip(path, SkipReason.SPECIAL_FILE, st.typeName());
+      skip(path, new Skip(SkipReason.SPECIAL_FILE, st.typeName()));
       return;
     }
     if (st.device() != device) {
-      skip(path, SkipReason.OTHER_FILESYSTEM, "");
+      skip(path, new Skip(SkipReason.OTHER_FILESYSTEM, ""));
       return;
     }
     if (st.size() < Math.max(1, minSize)) {
-      skip(path, SkipReason.TOO_SMALL, st.size() + " bytes");
+      skip(path, new Skip(SkipReason.TOO_SMALL, st.size() + " bytes"));
       return;
     }
     counters.filesSeen.incrementAndGet();
@@ -227,9 +228,9 @@ public final class TreeWalker implements AutoCloseable {
     return false;
   }
 
-  private void skip(Path path, SkipReason reason, String detail) {
-    counters.skip(reason);
-    listener.skipped(path, reason, detail);
+  private void skip(Path path, Skip skip) {
+    counters.skip(skip.reason());
+    listener.skipped(path, skip.reason(), skip.detail());
   }
 
 }

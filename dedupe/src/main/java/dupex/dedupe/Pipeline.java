@@ -1,0 +1,79 @@
+package dupex.dedupe;
+
+import dupex.index.BlockIndex;
+import dupex.index.IndexUpdater;
+import dupex.linux.FsStat;
+import dupex.scanner.ScanCounters;
+import dupex.scanner.ScanOptions;
+import dupex.scanner.ScanTotals;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One filesystem's run with its own index: scan the roots into it, plan, then report or dedupe. The command line
+ * and the tests call this one entry point.
+ */
+public final class Pipeline {
+  /** What a run goes on to after its scan. */
+  public enum Mode {
+    /** Bring the index up to date only. */
+    SCAN,
+    /** Plan, and describe the plan; touch nothing. */
+    REPORT,
+    /** Plan, and share the duplicate ranges. */
+    DEDUPE
+  }
+
+  /**
+   * A run's input: its roots (absolute, normalized, all on the filesystem {@code fs} describes), what to do, how
+   * to scan and dedupe, and how many ranges and directories a report lists.
+   */
+  public record Request(List<Path> roots, FsStat fs, Mode mode, ScanOptions scan, DedupeOptions dedupe, int top) {
+    public Request {
+      roots = List.copyOf(roots);
+      if (roots.isEmpty()) throw new IllegalArgumentException("a run needs a root");
+      if (top < 0) throw new IllegalArgumentException("--top must not be negative");
+    }
+  }
+
+  private Pipeline() {}
+
+  /**
+   * Runs the request on an open index. Stops early (returning what was done) when {@code cancelled} turns true.
+   *
+   * @throws dupex.linux.DedupeNotSupportedException the filesystem cannot dedupe
+   * @throws dupex.index.IndexException the index cannot be read or written
+   * @throws dupex.linux.NativeIOException a root cannot be read
+   */
+  public static RunResult run(BlockIndex index, Request request, RunListener listener, BooleanSupplier cancelled)
+      throws IOException {
+    ScanCounters live = new ScanCounters();
+    listener.scanning(request.roots(), live);
+    ScanTotals scan;
+    try {
+      scan = new IndexUpdater(index, request.scan(), listener, live).scan(request.roots(), cancelled);
+    } finally {
+      listener.phaseEnded();
+    }
+    if (request.mode() == Mode.SCAN || cancelled.getAsBoolean()) return new RunResult(scan, null, null, null, null);
+    listener.planning();
+    DedupePlanner planner = request.fs().isBtrfs() ? DedupePlanner.btrfs(index, request.dedupe().rewrites())
+        : DedupePlanner.perBlock(index);
+    try (DedupePlan plan = planner.plan()) {
+      listener.phaseEnded();
+      if (request.mode() == Mode.REPORT) {
+        PlanReport report = PlanReport.of(index, plan, request.top(), cancelled);
+        return new RunResult(scan, plan.totals(), null, List.copyOf(report.largest), List.copyOf(report.directories));
+      }
+      listener.deduping(plan.totals());
+      try {
+        DedupeTotals dedupe = new RangeDeduper(index, request.dedupe(), listener).run(plan, request.roots().get(0), cancelled);
+        return new RunResult(scan, plan.totals(), dedupe, null, null);
+      } finally {
+        listener.phaseEnded();
+      }
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dupex.dedupe;
+
+import dupex.scanner.ScanTotals;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a run did on one filesystem: its scan; its plan (null for a scan only); its dedupe pass (null unless it
+ * deduped); and for a report, the largest duplicate ranges and the directories holding most duplicate bytes
+ * (null otherwise).
+ */
+public record RunResult(ScanTotals scan, PlanTotals plan, DedupeTotals dedupe, List<RangeReport> largest,
+                        List<DirBytes> directories) {
+  /** A place in a file. */
+  public record Place(Path path, long offset) {}
+
+  /** A duplicate range: its length, its source and its copies. */
+  public record RangeReport(long length, Place source, List<Place> destinations) {}
+
+  /** Duplicate bytes in the files of one directory. */
+  public record DirBytes(Path path, long duplicateBytes) {}
+
+  /** Skipped files and refused ranges that make the run exit 1. */
+  public long failures() {
+    return scan.failures() + (dedupe == null ? 0 : dedupe.failures());
+  }
+}

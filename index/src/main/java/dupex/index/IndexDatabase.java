@@ -1,0 +1,200 @@
+package dupex.index;
+
+import dupex.linux.Errno;
+import dupex.linux.LockFile;
+import dupex.linux.NativeIOException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBufferManager;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The RocksDB database behind one filesystem's index: created mode 0700, locked against other dupex runs, its
+ * column families opened with bounded memory (spills a killed run left behind are dropped), and every native
+ * object closed with it.
+ */
+final class IndexDatabase implements AutoCloseable {
+  static final String META = "meta", FILES = "files", HASHES = "hashes", BLOCKS = "blocks";
+  /** Held while a run has the index open; another run finds it locked. */
+  static final String LOCK_FILE = "dupex.lock";
+  /**
+   * Bounded caches keep memory flat however large the index grows: memtables of all column families together are
+   * charged to the one block cache, so RocksDB holds at most about BLOCK_CACHE_BYTES.
+   */
+  static final long BLOCK_CACHE_BYTES = 64L << 20, MEMTABLES_BYTES = 32L << 20, WRITE_BUFFER_BYTES = 16L << 20;
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  final Path dir;
+  final RocksDB db;
+  final ColumnFamilyHandle meta, files, hashes, blocks;
+  /**
+   * No write-ahead log: every write is a whole file's batch in the memtable, flushed to SST files when a run ends
+   * (and when a memtable fills), all column families at once (atomic flush), so a crash never separates a record
+   * from its postings. A crash loses the unflushed part of that run, never half a file: the next run redoes it.
+   */
+  final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
+  final ColumnFamilyOptions cfOptions;
+  private final List<ColumnFamilyHandle> handles;
+  private final List<AutoCloseable> natives;
+  private final LockFile lock;
+
+  private IndexDatabase(Path dir, RocksDB db, List<ColumnFamilyHandle> handles, ColumnFamilyOptions cfOptions,
+                        List<AutoCloseable> natives, LockFile lock) {
+    this.dir = dir;
+    this.db = db;
+    this.handles = handles;
+    this.cfOptions = cfOptions;
+    this.natives = natives;
+    this.lock = lock;
+    this.meta = handles.get(0);
+    this.files = handles.get(1);
+    this.hashes = handles.get(2);
+    this.blocks = handles.get(3);
+  }
+
+  static IndexDatabase open(Path dir) throws IndexException {
+    createPrivate(dir);
+    LockFile lock = lock(dir);
+    LRUCache cache = new LRUCache(BLOCK_CACHE_BYTES);
+    BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache)
+        .setFilterPolicy(new BloomFilter(10)).setBlockSize(16 * 1024);
+    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions().setTableFormatConfig(table)
+        .setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(WRITE_BUFFER_BYTES)
+        .setMaxWriteBufferNumber(2);
+    WriteBufferManager memtables = new WriteBufferManager(MEMTABLES_BYTES, cache);
+    DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true).setAtomicFlush(true)
+        .setWriteBufferManager(memtables).setMaxOpenFiles(256).setKeepLogFileNum(2).setMaxBackgroundJobs(2);
+    List<AutoCloseable> natives = List.of(cfOptions, dbOptions, memtables, cache);
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+    for (String name : List.of(META, FILES, HASHES, BLOCKS)) descriptors.add(new ColumnFamilyDescriptor(bytes(name), cfOptions));
+    try {
+      // Spill column families a killed run left behind are opened too, then dropped.
+      if (Files.exists(dir.resolve("CURRENT"))) {
+        try (Options o = new Options()) {
+          for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
+            if (new String(name, StandardCharsets.UTF_8).startsWith(Spill.PREFIX)) descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
+          }
+        }
+      }
+      List<ColumnFamilyHandle> handles = new ArrayList<>();
+      RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+      handles.remove(0).close();
+      for (int i = handles.size() - 1; i >= 4; i--) {
+        db.dropColumnFamily(handles.get(i));
+        handles.remove(i).close();
+      }
+      return new IndexDatabase(dir, db, handles, cfOptions, natives, lock);
+    } catch (RocksDBException e) {
+      closeAll(natives);
+      release(lock);
+      throw IndexErrors.translate(dir, "open", e);
+    }
+  }
+
+  /** The index directory and (if new) the index root above it, mode 0700: they hold every indexed path. */
+  private static void createPrivate(Path dir) throws IndexException {
+    try {
+      if (Files.isDirectory(dir)) return;
+      var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+      if (!Files.isDirectory(dir.getParent())) {
+        if (dir.getParent().getParent() != null) Files.createDirectories(dir.getParent().getParent());
+        Files.createDirectory(dir.getParent(), privateDir);
+      }
+      Files.createDirectory(dir, privateDir);
+    } catch (AccessDeniedException e) {
+      throw new IndexException.Denied("cannot create index " + dir + ": Permission denied", e);
+    } catch (IOException e) {
+      throw new IndexException("cannot create index " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static LockFile lock(Path dir) throws IndexException {
+    try {
+      return LockFile.tryLock(dir.resolve(LOCK_FILE))
+          .orElseThrow(() -> new IndexException.Locked("index " + dir + " is in use by another dupex run", null));
+    } catch (NativeIOException e) {
+      if (e.errno() == Errno.EACCES || e.errno() == Errno.EPERM) throw new IndexException.Denied("index " + dir + ": Permission denied", e);
+      throw new IndexException("index " + dir + ": cannot lock it: " + e.getMessage(), e);
+    }
+  }
+
+  private static void release(LockFile lock) {
+    try {
+      lock.close();
+    } catch (NativeIOException e) {
+      // the lock goes with the descriptor
+    }
+  }
+
+  private static void closeAll(List<AutoCloseable> natives) {
+    for (AutoCloseable c : natives) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // native handles: nothing to report at close
+      }
+    }
+  }
+
+  IndexException translate(String what, RocksDBException e) {
+    return IndexErrors.translate(dir, what, e);
+  }
+
+  /** A new temporary column family. */
+  ColumnFamilyHandle createColumnFamily(String name) throws IndexException {
+    try {
+      return db.createColumnFamily(new ColumnFamilyDescriptor(bytes(name), cfOptions));
+    } catch (RocksDBException e) {
+      throw translate("create " + name, e);
+    }
+  }
+
+  /** Writes the memtables of every column family to disk, together. */
+  void flush() throws IndexException {
+    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, handles);
+    } catch (RocksDBException e) {
+      throw translate("flush", e);
+    }
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    try {
+      flush();
+    } catch (IndexException ignored) {
+      // closing anyway: what was not flushed is redone by the next run
+    }
+    for (ColumnFamilyHandle h : handles) h.close();
+    db.close();
+    writeOptions.close();
+    closeAll(natives);
+    release(lock);
+  }
+}
