@@ -1,0 +1,220 @@
+package dupex.dedupe;
+
+import dupex.linux.DedupeOutcome;
+import dupex.linux.DedupeTarget;
+import dupex.linux.Errno;
+import dupex.linux.Expected;
+import dupex.linux.Extent;
+import dupex.linux.Fiemap;
+import dupex.linux.FileStat;
+import dupex.linux.FsStat;
+import dupex.linux.NativeIOException;
+import dupex.linux.Reopened;
+import dupex.linux.ScratchFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An in-memory filesystem behind the Kernel seam: files of bytes on numbered 4 KiB blocks; dedupe compares the
+ * bytes and points the destination's blocks at the source's; FIEMAP merges physically consecutive blocks and flags
+ * blocks referenced more than once as shared; free space is the blocks no file references. Errnos can be queued
+ * per destination path.
+ */
+final class FakeKernel implements Kernel {
+  static final int BLOCK = 4096;
+  static final long DEVICE = 0x803;
+
+  final boolean btrfs;
+  long capacity = 1L << 30;
+  int dedupeCalls;
+  final Map<Path, Node> byPath = new HashMap<>();
+  final Map<Path, Deque<Integer>> failures = new HashMap<>();
+  private final List<Node> scratches = new ArrayList<>();
+  private long nextBlock = 1000, nextInode = 100;
+
+  FakeKernel(boolean btrfs) {
+    this.btrfs = btrfs;
+  }
+
+  /** A file's content and where its blocks are. */
+  final class Node {
+    final long inode = nextInode++;
+    byte[] data;
+    long[] blocks;
+    long mtimeNs = 1, ctimeNs = 1;
+    boolean immutable;
+
+    Node(byte[] data) {
+      this.data = data;
+      this.blocks = new long[(data.length + BLOCK - 1) / BLOCK];
+      for (int i = 0; i < blocks.length; i++) blocks[i] = nextBlock++; // written in one go: one extent
+    }
+
+    FileStat stat() {
+      return new FileStat(0100644, DEVICE, inode, 1, data.length, (long) blocks.length * BLOCK, mtimeNs, ctimeNs,
+          immutable ? FileStat.ATTR_IMMUTABLE : 0, BLOCK);
+    }
+  }
+
+  Node write(Path path, byte[] data) {
+    Node n = new Node(data);
+    byPath.put(path, n);
+    return n;
+  }
+
+  void fail(Path dest, int... errnos) {
+    Deque<Integer> q = failures.computeIfAbsent(dest, p -> new ArrayDeque<>());
+    for (int e : errnos) q.add(e);
+  }
+
+  long usedBytes() {
+    Set<Long> used = new HashSet<>();
+    for (Node n : allNodes()) for (long b : n.blocks) used.add(b);
+    return (long) used.size() * BLOCK;
+  }
+
+  private List<Node> allNodes() {
+    List<Node> all = new ArrayList<>(new HashSet<>(byPath.values()));
+    all.addAll(scratches);
+    return all;
+  }
+
+  private int references(long block) {
+    int n = 0;
+    for (Node node : allNodes()) for (long b : node.blocks) if (b == block) n++;
+    return n;
+  }
+
+  @Override
+  public Reopened<FakeFile> reopen(List<Path> paths, Expected expected) {
+    for (Path p : paths) {
+      Node n = byPath.get(p);
+      if (n == null) continue;
+      FileStat st = n.stat();
+      if (st.inode() != expected.inode()) return new Reopened.Gone<>(p, "replaced by another regular file");
+      if (st.size() != expected.size()) return new Reopened.Changed<>(p, "size");
+      if (st.mtimeNs() != expected.mtimeNs()) return new Reopened.Changed<>(p, "mtime");
+      return new Reopened.Same<>(p, new FakeFile(p.toString(), n), st);
+    }
+    return new Reopened.Gone<>(paths.get(0), "");
+  }
+
+  @Override
+  public ScratchFile scratch(Path dir) {
+    Node n = new Node(new byte[0]);
+    scratches.add(n);
+    return new FakeFile(dir + "/(temporary file)", n) {
+      @Override
+      public void close() {
+        scratches.remove(n);
+      }
+    };
+  }
+
+  @Override
+  public FsStat syncedFsStat(Path dir) {
+    long free = capacity - usedBytes();
+    return new FsStat(btrfs ? FsStat.BTRFS_MAGIC : FsStat.XFS_MAGIC, BLOCK, capacity, free, free);
+  }
+
+  /** An open file of the fake filesystem. */
+  class FakeFile implements ScratchFile {
+    private final String path;
+    final Node node;
+
+    FakeFile(String path, Node node) {
+      this.path = path;
+      this.node = node;
+    }
+
+    @Override
+    public String path() {
+      return path;
+    }
+
+    @Override
+    public FileStat stat() {
+      return node.stat();
+    }
+
+    @Override
+    public FsStat fsStat() {
+      return syncedFsStat(null);
+    }
+
+    @Override
+    public List<Extent> extents(long start, long length, boolean sync) {
+      List<Extent> out = new ArrayList<>();
+      long[] b = node.blocks;
+      for (int i = 0; i < b.length; ) {
+        boolean shared = references(b[i]) > 1;
+        int j = i + 1;
+        while (j < b.length && b[j] == b[j - 1] + 1 && (references(b[j]) > 1) == shared) j++;
+        long logical = (long) i * BLOCK, len = Math.min((long) j * BLOCK, node.data.length) - logical;
+        if (logical < start + length && logical + len > start) {
+          out.add(new Extent(logical, b[i] * BLOCK, len, (shared ? Fiemap.EXTENT_SHARED : 0) | (j == b.length ? Fiemap.EXTENT_LAST : 0)));
+        }
+        i = j;
+      }
+      return out;
+    }
+
+    @Override
+    public int read(ByteBuffer buffer, long offset) {
+      int n = (int) Math.max(0, Math.min(buffer.remaining(), node.data.length - offset));
+      buffer.put(node.data, (int) offset, n);
+      return n;
+    }
+
+    @Override
+    public List<DedupeOutcome> dedupe(long srcOffset, long length, List<DedupeTarget> dests, long roundLength)
+        throws NativeIOException {
+      dedupeCalls++;
+      if (srcOffset + length > node.data.length) throw new NativeIOException("FIDEDUPERANGE", path, null, Errno.EINVAL);
+      List<DedupeOutcome> out = new ArrayList<>();
+      for (DedupeTarget t : dests) {
+        FakeFile d = (FakeFile) t.file();
+        Deque<Integer> queued = failures.get(Path.of(d.path));
+        if (queued != null && !queued.isEmpty()) {
+          out.add(new DedupeOutcome.Failed(0, queued.poll()));
+        } else if (d.node.immutable) {
+          out.add(new DedupeOutcome.Failed(0, Errno.EPERM));
+        } else if (t.offset() + length > d.node.data.length || !Arrays.equals(node.data, (int) srcOffset,
+            (int) (srcOffset + length), d.node.data, (int) t.offset(), (int) (t.offset() + length))) {
+          out.add(new DedupeOutcome.Differs(0));
+        } else {
+          for (long at = 0; at < length; at += BLOCK) d.node.blocks[(int) ((t.offset() + at) / BLOCK)] = node.blocks[(int) ((srcOffset + at) / BLOCK)];
+          out.add(new DedupeOutcome.Same(length));
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public void write(ByteBuffer buffer, long offset) {
+      int n = buffer.remaining();
+      if (offset + n > node.data.length) {
+        node.data = Arrays.copyOf(node.data, (int) (offset + n));
+        long[] grown = Arrays.copyOf(node.blocks, (node.data.length + BLOCK - 1) / BLOCK);
+        for (int i = node.blocks.length; i < grown.length; i++) grown[i] = nextBlock++;
+        node.blocks = grown;
+      }
+      buffer.get(node.data, (int) offset, n);
+    }
+
+    @Override
+    public void sync() {}
+
+    @Override
+    public void close() {}
+  }
+}
