@@ -155,6 +155,23 @@ class CliTest {
   }
 
   @Test
+  void aCorruptTableFileIs74NotZeroDuplicates() throws Exception {
+    assertEquals(0, CliRunner.run("scan", "-q", "--index", index.toString(), data.toString()).code());
+    Path dir = indexDirOf(data);
+    try (var files = Files.list(dir)) {
+      for (Path p : files.filter(f -> f.toString().endsWith(".sst")).toList()) {
+        try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+          ch.write(java.nio.ByteBuffer.wrap(new byte[200]), 0);
+        }
+      }
+    }
+    CliRunner r = CliRunner.run("report", "--index", index.toString(), data.toString());
+    assertEquals(ExitCode.IO_ERROR, r.code(), r.toString());
+    assertTrue(r.err().startsWith("dupex: index " + dir + " is corrupt") && r.err().contains("rm -rf " + dir), r.err());
+    assertEquals("", r.out(), "no report from a corrupt index");
+  }
+
+  @Test
   void lockedIndexIs75AndWaitWaits() throws Exception {
     Path dir = indexDirOf(data);
     BlockIndex held = BlockIndex.open(dir, new IndexSettings(128 * 1024));

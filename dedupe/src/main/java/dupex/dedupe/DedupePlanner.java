@@ -50,7 +50,7 @@ public final class DedupePlanner {
     Spill ranges = index.openSpill("ranges");
     try (Spill pairs = index.openSpill("pairs")) {
       try (GroupIterator groups = index.groups()) {
-        while (groups.hasNext()) addGroup(groups.next(), pairs, totals);
+        for (DupeGroup g; (g = groups.next()) != null; ) addGroup(g, pairs, totals);
         totals.truncatedGroups = groups.truncatedGroups();
       }
       if (btrfsRewrites != null) byDest = index.openSpill("bydest");

@@ -238,7 +238,7 @@ public final class BlockIndex implements AutoCloseable {
 
   /** Streams duplicate groups in hash order without loading the index into memory. Close it. */
   public GroupIterator groups() {
-    return new GroupIterator(db.newIterator(blocks), settings.blockSize());
+    return new GroupIterator(store, db.newIterator(blocks), settings.blockSize());
   }
 
   /** Every file record in key order; for status and reports. */

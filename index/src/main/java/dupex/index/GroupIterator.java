@@ -1,32 +1,38 @@
 package dupex.index;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
+import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
 /**
  * Streams the blocks column family in hash order and yields each hash found at two or more places that are not
- * all one physical block. Memory is one group; a group larger than {@link #MAX_MEMBERS} is cut there.
+ * all one physical block. Memory is one group; a group larger than {@link #MAX_MEMBERS} is cut there (and
+ * counted). When the iteration ends it checks why: a corrupt block ends it too, and must not read as "no more
+ * duplicates".
  */
-public final class GroupIterator implements Iterator<DupeGroup>, AutoCloseable {
+public final class GroupIterator implements AutoCloseable {
   /** A hash present in more places than this (a block of zeros in every file) is planned for the first ones only. */
   public static final int MAX_MEMBERS = 100_000;
+  private final IndexDatabase store;
   private final RocksIterator it;
   private final int blockSize;
-  private DupeGroup next;
   private long truncatedGroups;
 
-  GroupIterator(RocksIterator it, int blockSize) {
+  GroupIterator(IndexDatabase store, RocksIterator it, int blockSize) {
+    this.store = store;
     this.it = it;
     this.blockSize = blockSize;
     it.seekToFirst();
   }
 
-  @Override
-  public boolean hasNext() {
-    while (next == null && it.isValid()) {
+  /**
+   * The next group, or null at the end of the index.
+   *
+   * @throws IndexException.Corrupt the iteration stopped at a block that cannot be read
+   */
+  public DupeGroup next() throws IndexException {
+    while (it.isValid()) {
       long hash = Codec.blockHash(it.key());
       List<Posting> members = new ArrayList<>(2);
       boolean truncated = false;
@@ -36,9 +42,14 @@ public final class GroupIterator implements Iterator<DupeGroup>, AutoCloseable {
         it.next();
       }
       if (truncated) truncatedGroups++;
-      if (worthSharing(members)) next = new DupeGroup(hash, members);
+      if (worthSharing(members)) return new DupeGroup(hash, members);
     }
-    return next != null;
+    try {
+      it.status();
+    } catch (RocksDBException e) {
+      throw store.translate("read", e);
+    }
+    return null;
   }
 
   /** Two or more places, not all on one known physical block. */
@@ -50,14 +61,7 @@ public final class GroupIterator implements Iterator<DupeGroup>, AutoCloseable {
     return false;
   }
 
-  @Override
-  public DupeGroup next() {
-    if (!hasNext()) throw new NoSuchElementException();
-    DupeGroup g = next;
-    next = null;
-    return g;
-  }
-
+  /** Hashes found in more than {@link #MAX_MEMBERS} places so far: only their first places were yielded. */
   public long truncatedGroups() {
     return truncatedGroups;
   }

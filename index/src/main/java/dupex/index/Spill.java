@@ -66,19 +66,30 @@ public final class Spill implements AutoCloseable {
     }
     RocksIterator it = db.newIterator(cf);
     it.seekToFirst();
-    return new Cursor(it);
+    return new Cursor(store, it);
   }
 
-  /** A position in a spill: {@link #valid()}, then {@link #key()} and {@link #value()}, then {@link #next()}. */
+  /**
+   * A position in a spill: {@link #valid()}, then {@link #key()} and {@link #value()}, then {@link #next()}.
+   * At the end it checks why the iteration ended, so a corrupt block is an error, not an early end.
+   */
   public static final class Cursor implements AutoCloseable {
+    private final IndexDatabase store;
     private final RocksIterator it;
 
-    Cursor(RocksIterator it) {
+    Cursor(IndexDatabase store, RocksIterator it) {
+      this.store = store;
       this.it = it;
     }
 
-    public boolean valid() {
-      return it.isValid();
+    public boolean valid() throws IndexException {
+      if (it.isValid()) return true;
+      try {
+        it.status();
+      } catch (RocksDBException e) {
+        throw store.translate("spill", e);
+      }
+      return false;
     }
 
     public byte[] key() {
