@@ -89,7 +89,7 @@ public final class BlockIndex implements AutoCloseable {
 
   public Optional<String> meta(String key) throws IndexException {
     try {
-      byte[] v = db.get(meta, bytes(key));
+      byte[] v = db.get(meta, IndexDatabase.bytes(key));
       return v == null ? Optional.empty() : Optional.of(new String(v, StandardCharsets.UTF_8));
     } catch (RocksDBException e) {
       throw translate("read", e);
@@ -98,7 +98,7 @@ public final class BlockIndex implements AutoCloseable {
 
   public void putMeta(String key, String value) throws IndexException {
     try {
-      db.put(meta, writeOptions, bytes(key), bytes(value));
+      db.put(meta, writeOptions, IndexDatabase.bytes(key), IndexDatabase.bytes(value));
     } catch (RocksDBException e) {
       throw translate("write", e);
     }
@@ -147,10 +147,11 @@ public final class BlockIndex implements AutoCloseable {
       batch.put(files, key, Codec.fileValue(rec));
       batch.put(hashes, key, Codec.hashesValue(scan.hashes()));
       db.write(writeOptions, batch);
-      return rec;
     } catch (RocksDBException e) {
       throw translate("write", e);
     }
+    store.written(scan.size());
+    return rec;
   }
 
   /**
@@ -164,10 +165,11 @@ public final class BlockIndex implements AutoCloseable {
       if (layout != old.layoutHash()) putPostings(batch, rec, hashes(old), physicals);
       batch.put(files, Codec.fileKey(rec.id()), Codec.fileValue(rec));
       db.write(writeOptions, batch);
-      return rec;
     } catch (RocksDBException e) {
       throw translate("write", e);
     }
+    store.written(0);
+    return rec;
   }
 
   /** Records new physical addresses of a file's blocks (after a dedupe moved them). */
@@ -279,13 +281,14 @@ public final class BlockIndex implements AutoCloseable {
     }
   }
 
+  /** Tests: checkpoint this often instead of every 30 s or 1 GiB hashed. */
+  void checkpointEvery(long nanos, long bytesHashed) {
+    store.checkpointEvery(nanos, bytesHashed);
+  }
+
   /** Flushes memtables so the index on disk is complete (and measurable). */
   public void flush() throws IndexException {
     store.flush();
-  }
-
-  private static byte[] bytes(String s) {
-    return IndexDatabase.bytes(s);
   }
 
   @Override

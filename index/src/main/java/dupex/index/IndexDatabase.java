@@ -55,6 +55,13 @@ final class IndexDatabase implements AutoCloseable {
    */
   final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
   final ColumnFamilyOptions cfOptions;
+  /**
+   * Writes skip the WAL, so only flushed data survives a kill -9 or a crash: a long scan flushes at least this
+   * often, or after this much data was hashed, and a killed run loses at most that much work.
+   */
+  static final long CHECKPOINT_NANOS = 30_000_000_000L, CHECKPOINT_BYTES = 1L << 30;
+  private long checkpointNanos = CHECKPOINT_NANOS, checkpointBytes = CHECKPOINT_BYTES;
+  private long lastCheckpoint = System.nanoTime(), hashedSinceCheckpoint;
   private final List<ColumnFamilyHandle> handles;
   private final List<AutoCloseable> natives;
   private final LockFile lock;
@@ -169,6 +176,24 @@ final class IndexDatabase implements AutoCloseable {
     } catch (RocksDBException e) {
       throw translate("create " + name, e);
     }
+  }
+
+  /** After a file's batch: flushes when a checkpoint is due, so the files written so far survive a crash. */
+  void written(long bytesHashed) throws IndexException {
+    synchronized (this) {
+      hashedSinceCheckpoint += bytesHashed;
+      long now = System.nanoTime();
+      if (hashedSinceCheckpoint < checkpointBytes && now - lastCheckpoint < checkpointNanos) return;
+      hashedSinceCheckpoint = 0;
+      lastCheckpoint = now;
+    }
+    flush();
+  }
+
+  /** Tests: checkpoint this often instead. */
+  synchronized void checkpointEvery(long nanos, long bytesHashed) {
+    checkpointNanos = nanos;
+    checkpointBytes = bytesHashed;
   }
 
   /** Writes the memtables of every column family to disk, together. */

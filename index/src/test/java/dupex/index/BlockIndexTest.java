@@ -31,6 +31,34 @@ class BlockIndexTest {
     return out;
   }
 
+  /** What a kill -9 would leave: the index directory as it is on disk now, while the run still has it open. */
+  static Path crashCopy(Path idx, Path to) throws Exception {
+    java.nio.file.Files.createDirectories(to);
+    try (var files = java.nio.file.Files.list(idx)) {
+      for (Path f : files.toList()) java.nio.file.Files.copy(f, to.resolve(f.getFileName()));
+    }
+    return to;
+  }
+
+  @Test
+  void aKilledScanKeepsWhatItHashedUpToTheLastCheckpoint() throws Exception {
+    Path idx = dir.resolve("idx");
+    try (BlockIndex index = BlockIndex.open(idx, new IndexSettings(BS))) {
+      long epoch = index.beginRun();
+      index.checkpointEvery(Long.MAX_VALUE, 3L * BS * 10); // every 30 blocks hashed
+      for (int i = 1; i <= 7; i++) index.put(scan(i, "/r/" + i, new long[] {i, 100 + i, 200 + i, 300 + i, 400 + i, 500 + i, 600 + i, 700 + i, 800 + i, 900 + i},
+          new long[10]), null, epoch);
+      Path crashed = crashCopy(idx, dir.resolve("crashed"));
+      try (BlockIndex after = BlockIndex.open(crashed, new IndexSettings(BS))) {
+        long[] kept = {0};
+        after.forEachFile(r -> kept[0]++);
+        assertEquals(6, kept[0], "files 1-6 were flushed at checkpoints (every 3 files); file 7 is redone");
+        assertTrue(after.get(new FileId(7, 6)).isPresent());
+        assertEquals(10, after.hashes(after.get(new FileId(7, 6)).orElseThrow()).length, "whole files, with their hashes");
+      }
+    }
+  }
+
   @Test
   void aCorruptBlockIsAnErrorNotTheEndOfTheGroups() throws Exception {
     Path idx = dir.resolve("idx");
