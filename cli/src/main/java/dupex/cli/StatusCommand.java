@@ -109,7 +109,8 @@ final class StatusCommand implements Callable<Integer> {
         totals[0]++;
         totals[1] += r.size();
       });
-      JsonNode last = idx.meta("lastRun").isPresent() ? Json.MAPPER.readTree(idx.meta("lastRun").get()) : null;
+      var stored = idx.meta("lastRun");
+      JsonNode last = stored.isPresent() ? Json.MAPPER.readTree(stored.get()) : null;
       return new IndexStatus(dir, true, idx.settings().describe(), totals[0], totals[1], idx.hashedBlocks(),
           idx.diskBytes(), last);
     } catch (IndexException e) {
