@@ -7,7 +7,7 @@ import dupex.scanner.SkipReason;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import dupex.linux.BytePath;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -73,7 +73,7 @@ final class Console {
     if (!bars) info(message);
   }
 
-  synchronized void skipped(Path path, SkipReason reason, String detail) {
+  synchronized void skipped(BytePath path, SkipReason reason, String detail) {
     String line = "skip " + path + ": " + reason.text() + (detail == null || detail.isEmpty() ? "" : " (" + detail + ")");
     if (reason.failure()) warn(line);
     else if (verbosity >= 1) info(line);
@@ -86,12 +86,12 @@ final class Console {
       private volatile long dedupeDone;
 
       @Override
-      public void skipped(Path path, SkipReason reason, String detail) {
+      public void skipped(BytePath path, SkipReason reason, String detail) {
         Console.this.skipped(path, reason, detail);
       }
 
       @Override
-      public void scanning(List<Path> roots, ScanCounters live) {
+      public void scanning(List<BytePath> roots, ScanCounters live) {
         phase("scanning " + roots);
         bar = bar("scan", " files", 1, live.filesSeen::get, () -> -1, live.bytesRead::get);
       }

@@ -5,7 +5,6 @@ import dupex.linux.DedupeNotSupportedException;
 import dupex.linux.Errno;
 import dupex.linux.NativeIOException;
 import java.io.IOException;
-import java.nio.file.Path;
 
 /** The one mapping from what went wrong to the exit code and the line a user reads. */
 final class Failures {
@@ -20,19 +19,19 @@ final class Failures {
   }
 
   /** A path that cannot be used: permission 77, anything else 66. */
-  static CliException of(Path path, NativeIOException e) {
+  static CliException of(Object path, NativeIOException e) {
     int code = e.errno() == Errno.EACCES || e.errno() == Errno.EPERM ? ExitCode.NO_PERMISSION : ExitCode.NO_INPUT;
     return new CliException(code, path + ": " + Errno.describe(e.errno()), e);
   }
 
   /** What ended a run on {@code root}'s filesystem of type {@code fsType}. */
-  static CliException of(IOException e, Path root, String fsType) {
+  static CliException of(IOException e, Object root, String fsType) {
     if (e instanceof IndexException ie) return of(ie);
     if (e instanceof DedupeNotSupportedException d) {
       return new CliException(ExitCode.UNAVAILABLE, root + ": this filesystem cannot dedupe (" + fsType
           + " without reflink support?): " + d.getReason(), e);
     }
-    if (e instanceof NativeIOException n) return of(n.getFile() == null ? root : Path.of(n.getFile()), n);
+    if (e instanceof NativeIOException n) return of(n.getFile() == null ? root : n.getFile(), n);
     return new CliException(ExitCode.IO_ERROR, e.getMessage(), e);
   }
 }

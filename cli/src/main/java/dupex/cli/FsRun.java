@@ -5,11 +5,12 @@ import dupex.dedupe.DedupeTotals;
 import dupex.dedupe.PlanTotals;
 import dupex.dedupe.RunResult;
 import dupex.scanner.ScanTotals;
+import dupex.linux.BytePath;
 import java.nio.file.Path;
 import java.util.List;
 
 /** What a command did on one filesystem: which filesystem, roots and index, and the run's result. */
-record FsRun(String filesystem, String type, List<Path> roots, Path index, @JsonUnwrapped RunResult result) {
+record FsRun(String filesystem, String type, List<BytePath> roots, Path index, @JsonUnwrapped RunResult result) {
   ScanTotals scan() {
     return result.scan();
   }

@@ -9,13 +9,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import dupex.linux.BytePath;
 import dupex.scanner.SkipReason;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The JSON form of dupex's results (schema dupex/1): records serialised by Jackson, paths as plain strings, skip
+ * The JSON form of dupex's results (schema dupex/1): records serialised by Jackson, paths as strings (file names
+ * that are not UTF-8 with each such byte as U+DC80 + byte, as Python's surrogateescape: lossless), skip
  * reasons in lower case ("too_small"), parts of a result that did not happen left out rather than null.
  */
 final class Json {
@@ -27,6 +29,18 @@ final class Json {
   private static ObjectMapper mapper() {
     SimpleModule dupex = new SimpleModule("dupex");
     dupex.addSerializer(Path.class, ToStringSerializer.instance);
+    dupex.addSerializer(BytePath.class, new JsonSerializer<>() {
+      @Override
+      public void serialize(BytePath value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+        gen.writeString(value.toJsonString());
+      }
+    });
+    dupex.addKeySerializer(BytePath.class, new JsonSerializer<>() {
+      @Override
+      public void serialize(BytePath value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+        gen.writeFieldName(value.toJsonString());
+      }
+    });
     dupex.addKeySerializer(SkipReason.class, new JsonSerializer<>() {
       @Override
       public void serialize(SkipReason value, JsonGenerator gen, SerializerProvider serializers) throws IOException {

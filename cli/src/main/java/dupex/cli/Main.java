@@ -26,7 +26,7 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     AtomicBoolean cancelled = new AtomicBoolean();
     installSignalHandlers(cancelled);
-    Session session = new Session(System.getenv(), Linux.isatty(2), cancelled::get);
+    Session session = new Session(System.getenv(), Linux.isatty(2), cancelled::get, Arguments.of(args));
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     int code = run(args, out, err, session);

@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 /** The paths to work on and how to scan them, shared by scan, report and dedupe. */
 final class ScanArgs {
   @Parameters(paramLabel = "PATH", arity = "1..*", description = "Directories or files to work on (each stays on its own filesystem).")
-  List<Path> paths = new ArrayList<>();
+  List<String> paths = new ArrayList<>();
 
   @Option(names = "--index", paramLabel = "DIR",
       description = "Where indexes live (one per filesystem). Default: /var/lib/dupex as root, else $XDG_STATE_HOME/dupex or ~/.local/state/dupex.")

@@ -6,10 +6,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What a command runs with, passed in rather than read from statics so tests can run commands in-process: the
- * environment, whether stderr is a terminal, and the cancel flag set by SIGINT/SIGTERM.
+ * environment, whether stderr is a terminal, the cancel flag set by SIGINT/SIGTERM, and the arguments' bytes.
  */
-record Session(Map<String, String> env, boolean stderrIsTerminal, BooleanSupplier cancelled) {
+record Session(Map<String, String> env, boolean stderrIsTerminal, BooleanSupplier cancelled, Arguments arguments) {
   static Session forTest(Map<String, String> env) {
-    return new Session(env, false, () -> false);
+    return new Session(env, false, () -> false, Arguments.NONE);
   }
 }

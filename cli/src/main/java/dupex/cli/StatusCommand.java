@@ -29,7 +29,7 @@ final class StatusCommand implements Callable<Integer> {
   @Mixin OutputOptions output;
 
   @Parameters(paramLabel = "PATH", arity = "0..*", description = "Show the index of the filesystem holding PATH.")
-  List<Path> paths = new ArrayList<>();
+  List<String> paths = new ArrayList<>();
 
   @Option(names = "--index", paramLabel = "DIR", description = "Where indexes live (see dupex dedupe --help).")
   Path index;
@@ -54,7 +54,10 @@ final class StatusCommand implements Callable<Integer> {
     Path root = IndexLocation.root(index, session.env());
     List<Path> dirs = new ArrayList<>();
     if (!paths.isEmpty()) {
-      for (Filesystems.Group g : Filesystems.group(paths)) dirs.add(IndexLocation.forFilesystem(root, g.key()));
+      for (Filesystems.Group g : Filesystems.group(paths, session.arguments())) {
+        dirs.add(IndexLocation.forFilesystem(root, g.key()));
+        g.close();
+      }
     } else if (Files.isDirectory(root)) {
       try (Stream<Path> s = Files.list(root)) {
         s.filter(p -> Files.exists(p.resolve("CURRENT"))).sorted().forEach(dirs::add);

@@ -8,6 +8,7 @@ import dupex.dedupe.RunResult;
 import dupex.index.BlockIndex;
 import dupex.index.IndexException;
 import dupex.index.IndexSettings;
+import dupex.linux.BytePath;
 import dupex.scanner.ScanOptions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -53,14 +54,18 @@ abstract class WorkCommand implements Callable<Integer> {
     Instant started = Instant.now();
     ScanOptions scanOptions = scanArgs.scanOptions();
     DedupeOptions dedupeOptions = dedupeOptions();
-    List<Filesystems.Group> groups = Filesystems.group(scanArgs.paths);
-    Path indexRoot = IndexLocation.root(scanArgs.index, session.env());
+    List<Filesystems.Group> groups = Filesystems.group(scanArgs.paths, session.arguments());
     List<FsRun> runs = new ArrayList<>();
-    for (Filesystems.Group g : groups) {
-      FsRun run = run(g, indexRoot, scanOptions, dedupeOptions, console);
-      runs.add(run);
-      if (!output.json) print(console, run);
-      if (session.cancelled().getAsBoolean()) break;
+    try {
+      Path indexRoot = IndexLocation.root(scanArgs.index, session.env());
+      for (Filesystems.Group g : groups) {
+        FsRun run = run(g, indexRoot, scanOptions, dedupeOptions, console);
+        runs.add(run);
+        if (!output.json) print(console, run);
+        if (session.cancelled().getAsBoolean()) break;
+      }
+    } finally {
+      groups.forEach(Filesystems.Group::close);
     }
     int code = session.cancelled().getAsBoolean() ? ExitCode.INTERRUPTED
         : runs.stream().anyMatch(r -> r.result().failures() > 0) ? ExitCode.SKIPPED : ExitCode.OK;
@@ -70,7 +75,7 @@ abstract class WorkCommand implements Callable<Integer> {
 
   private FsRun run(Filesystems.Group group, Path indexRoot, ScanOptions scanOptions, DedupeOptions dedupeOptions,
                     Console console) throws CliException {
-    Path root = group.roots().get(0);
+    BytePath root = group.paths().get(0);
     String type = group.fsStat().typeName();
     if (mode() == Pipeline.Mode.DEDUPE && !group.fsStat().mayDedupe()) {
       throw new CliException(ExitCode.UNAVAILABLE, root + " is on " + type
@@ -80,7 +85,7 @@ abstract class WorkCommand implements Callable<Integer> {
     var request = new Pipeline.Request(group.roots(), group.fsStat(), mode(), scanOptions, dedupeOptions, top());
     try (BlockIndex index = IndexOpener.open(dir, new IndexSettings(scanOptions.blockSize()), scanArgs.wait, console, session)) {
       RunResult result = Pipeline.run(index, request, console.listener(), session.cancelled());
-      FsRun run = new FsRun(group.key(), type, group.roots(), dir, result);
+      FsRun run = new FsRun(group.key(), type, group.paths(), dir, result);
       remember(index, run);
       return run;
     } catch (IOException e) {

@@ -61,7 +61,7 @@ abstract class CliContract extends RealFsTest {
     assertEquals("", r.err());
 
     // A second instance while another run holds the index exits 75 at once, with one line on stderr.
-    String key = Filesystems.group(List.of(root)).get(0).key();
+    String key = Filesystems.keyOf(root);
     try (var held = dupex.index.BlockIndex.open(IndexLocation.forFilesystem(index, key), new dupex.index.IndexSettings(128 * 1024))) {
       Launcher.Result second = Launcher.run("dedupe", "-q", "--index", index.toString(), root.toString());
       assertEquals(ExitCode.LOCKED, second.code(), second.toString());

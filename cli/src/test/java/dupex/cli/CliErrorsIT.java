@@ -107,7 +107,7 @@ class CliErrorsIT {
   void sigtermIs130AndTheIndexStaysUsable() throws Exception {
     try (LoopFs fs = LoopFs.create(LoopFs.Kind.BTRFS, "CliErrorsIT-sigterm")) {
       Fixtures.writeRandom(fs.root().resolve("a"), 1, 1 << 20);
-      String key = Filesystems.group(List.of(fs.root())).get(0).key();
+      String key = Filesystems.keyOf(fs.root());
       try (BlockIndex held = BlockIndex.open(IndexLocation.forFilesystem(index, key), new IndexSettings(128 * 1024))) {
         Process p = Launcher.start(List.of(), "dedupe", "-v", "--wait", "--index", index.toString(), fs.root().toString());
         // Wait until it says it is waiting for the index: its signal handlers are installed by then.

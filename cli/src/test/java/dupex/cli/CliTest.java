@@ -32,7 +32,7 @@ class CliTest {
   }
 
   Path indexDirOf(Path root) throws Exception {
-    return IndexLocation.forFilesystem(index, Filesystems.group(List.of(root)).get(0).key());
+    return IndexLocation.forFilesystem(index, Filesystems.keyOf(root));
   }
 
   @Test

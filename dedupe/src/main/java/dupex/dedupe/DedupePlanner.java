@@ -6,6 +6,7 @@ import dupex.index.GroupIterator;
 import dupex.index.IndexException;
 import dupex.index.Posting;
 import dupex.index.Spill;
+import dupex.linux.Root;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -33,15 +34,15 @@ public final class DedupePlanner {
 
   /** A planner whose estimate of bytes freed counts every duplicate block as freed on its own (XFS, ext4, ...). */
   public static DedupePlanner perBlock(BlockIndex index) {
-    return new DedupePlanner(index, null, Kernel.LINUX);
+    return new DedupePlanner(index, null, null);
   }
 
   /**
    * A planner for btrfs, which frees an extent only when none of it is referenced: its estimate counts an
    * extent's duplicate bytes only where the whole extent will be freed, given the dedupe's rewrite policy.
    */
-  public static DedupePlanner btrfs(BlockIndex index, RewritePolicy rewrites) {
-    return new DedupePlanner(index, rewrites, Kernel.LINUX);
+  public static DedupePlanner btrfs(BlockIndex index, RewritePolicy rewrites, List<Root> roots) {
+    return new DedupePlanner(index, rewrites, Kernel.linux(roots));
   }
 
   public DedupePlan plan() throws IndexException {

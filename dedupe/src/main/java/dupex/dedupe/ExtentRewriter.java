@@ -12,7 +12,7 @@ import dupex.scanner.FileId;
 import dupex.scanner.SkipReason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
+import dupex.linux.BytePath;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -79,7 +79,7 @@ final class ExtentRewriter {
       long[] rewritten = {0};
       Result result;
       try {
-        result = rewrite(file.file(), rec.path().getParent(), r, buffer, roundLength, rewritten);
+        result = rewrite(file.file(), rec.path().parent(), r, buffer, roundLength, rewritten);
       } catch (NativeIOException e) {
         files.report(rec, SkipReason.REFUSED, "cannot copy the rest of a shared extent: " + e.getReason());
         return changed;
@@ -150,7 +150,7 @@ final class ExtentRewriter {
    * Copies the pieces into a temporary file in {@code dir} and shares them back over the file. Returns DONE with
    * every piece shared, or why it stopped (the file is unchanged in every case).
    */
-  Result rewrite(OpenFile file, Path dir, Rewrite r, ByteBuffer buffer, long roundLength, long[] rewritten)
+  Result rewrite(OpenFile file, BytePath dir, Rewrite r, ByteBuffer buffer, long roundLength, long[] rewritten)
       throws NativeIOException {
     long need = r.remaining();
     if (file.fsStat().availableBytes() < need + SPACE_MARGIN) return Result.NO_SPACE;

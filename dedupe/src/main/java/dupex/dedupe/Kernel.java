@@ -1,47 +1,56 @@
 package dupex.dedupe;
 
+import dupex.linux.BytePath;
 import dupex.linux.Expected;
 import dupex.linux.FileHandle;
 import dupex.linux.FsStat;
 import dupex.linux.NativeIOException;
 import dupex.linux.OpenFile;
 import dupex.linux.Reopened;
+import dupex.linux.Root;
 import dupex.linux.ScratchFile;
-import dupex.linux.TempFile;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The system calls dedupe makes besides those on an open file: reopening a scanned file, creating a scratch copy,
- * and measuring free space. {@link #LINUX} makes them; unit tests put a fake in its place.
+ * The system calls dedupe makes besides those on an open file, all confined to the run's roots: reopening a
+ * scanned file, creating a scratch copy, and measuring free space. {@link #linux} makes them; unit tests put a
+ * fake in its place.
  */
 interface Kernel {
-  /** Opens a scanned file at the first of its paths that still names it, unchanged ({@link FileHandle#reopen}). */
-  Reopened<? extends OpenFile> reopen(List<Path> paths, Expected expected);
+  /** Opens a scanned file at the first of its paths below the roots that still names it, unchanged ({@link Root#reopen}). */
+  Reopened<? extends OpenFile> reopen(List<BytePath> paths, Expected expected);
 
   /** An unnamed scratch file in {@code dir} (O_TMPFILE): never visible, gone when closed or killed. */
-  ScratchFile scratch(Path dir) throws NativeIOException;
+  ScratchFile scratch(BytePath dir) throws NativeIOException;
 
-  /** The filesystem holding {@code dir}, after writing it out (syncfs): on btrfs that commits what frees extents. */
-  FsStat syncedFsStat(Path dir) throws NativeIOException;
+  /** The filesystem holding the roots, after writing it out (syncfs): on btrfs that commits what frees extents. */
+  FsStat syncedFsStat() throws NativeIOException;
 
-  Kernel LINUX = new Kernel() {
-    @Override
-    public Reopened<FileHandle> reopen(List<Path> paths, Expected expected) {
-      return FileHandle.reopen(paths, expected);
-    }
-
-    @Override
-    public ScratchFile scratch(Path dir) throws NativeIOException {
-      return TempFile.create(dir);
-    }
-
-    @Override
-    public FsStat syncedFsStat(Path dir) throws NativeIOException {
-      try (FileHandle h = FileHandle.openDirectory(dir)) {
-        h.syncFilesystem();
-        return h.fsStat();
+  /** The real thing, for a run on {@code roots} (open; the caller closes them). */
+  static Kernel linux(List<Root> roots) {
+    if (roots.isEmpty()) throw new IllegalArgumentException("a run needs a root");
+    List<Root> all = List.copyOf(roots);
+    return new Kernel() {
+      @Override
+      public Reopened<FileHandle> reopen(List<BytePath> paths, Expected expected) {
+        return Root.reopen(all, paths, expected);
       }
-    }
-  };
+
+      @Override
+      public ScratchFile scratch(BytePath dir) throws NativeIOException {
+        Root root = Root.holding(all, dir);
+        if (root == null) {
+          for (Root r : all) if (r.directory().path().equals(dir)) root = r; // a file root's own directory
+        }
+        if (root == null) throw new IllegalArgumentException("not below the run's roots: " + dir);
+        return root.scratch(dir);
+      }
+
+      @Override
+      public FsStat syncedFsStat() throws NativeIOException {
+        all.get(0).directory().syncFilesystem();
+        return all.get(0).directory().fsStat();
+      }
+    };
+  }
 }

@@ -7,7 +7,7 @@ import dupex.scanner.ScanCounters;
 import dupex.scanner.ScanOptions;
 import dupex.scanner.ScanTotals;
 import java.io.IOException;
-import java.nio.file.Path;
+import dupex.linux.Root;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -27,10 +27,10 @@ public final class Pipeline {
   }
 
   /**
-   * A run's input: its roots (absolute, normalized, all on the filesystem {@code fs} describes), what to do, how
+   * A run's input: its roots (open, all on the filesystem {@code fs} describes; the caller closes them), what to do, how
    * to scan and dedupe, and how many ranges and directories a report lists.
    */
-  public record Request(List<Path> roots, FsStat fs, Mode mode, ScanOptions scan, DedupeOptions dedupe, int top) {
+  public record Request(List<Root> roots, FsStat fs, Mode mode, ScanOptions scan, DedupeOptions dedupe, int top) {
     public Request {
       roots = List.copyOf(roots);
       if (roots.isEmpty()) throw new IllegalArgumentException("a run needs a root");
@@ -50,7 +50,7 @@ public final class Pipeline {
   public static RunResult run(BlockIndex index, Request request, RunListener listener, BooleanSupplier cancelled)
       throws IOException {
     ScanCounters live = new ScanCounters();
-    listener.scanning(request.roots(), live);
+    listener.scanning(request.roots().stream().map(Root::path).toList(), live);
     ScanTotals scan;
     try {
       scan = new IndexUpdater(index, request.scan(), listener, live).scan(request.roots(), cancelled);
@@ -59,7 +59,7 @@ public final class Pipeline {
     }
     if (request.mode() == Mode.SCAN || cancelled.getAsBoolean()) return new RunResult(scan, null, null, null, null);
     listener.planning();
-    DedupePlanner planner = request.fs().isBtrfs() ? DedupePlanner.btrfs(index, request.dedupe().rewrites())
+    DedupePlanner planner = request.fs().isBtrfs() ? DedupePlanner.btrfs(index, request.dedupe().rewrites(), request.roots())
         : DedupePlanner.perBlock(index);
     try (DedupePlan plan = planner.plan()) {
       listener.phaseEnded();
@@ -69,7 +69,7 @@ public final class Pipeline {
       }
       listener.deduping(plan.totals());
       try {
-        DedupeTotals dedupe = new RangeDeduper(index, request.dedupe(), listener).run(plan, request.roots().get(0), cancelled);
+        DedupeTotals dedupe = new RangeDeduper(index, request.dedupe(), listener, request.roots()).run(plan, cancelled);
         return new RunResult(scan, plan.totals(), dedupe, null, null);
       } finally {
         listener.phaseEnded();

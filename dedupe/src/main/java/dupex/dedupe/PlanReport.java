@@ -5,7 +5,7 @@ import dupex.index.FileRecord;
 import dupex.index.IndexException;
 import dupex.scanner.FileId;
 import java.io.IOException;
-import java.nio.file.Path;
+import dupex.linux.BytePath;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -19,9 +19,9 @@ final class PlanReport {
   private static final int PATH_CACHE = 10_000;
 
   private final BlockIndex index;
-  private final Map<FileId, Path> paths = new LinkedHashMap<>(1024, 0.75f, true) {
+  private final Map<FileId, BytePath> paths = new LinkedHashMap<>(1024, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<FileId, Path> e) {
+    protected boolean removeEldestEntry(Map.Entry<FileId, BytePath> e) {
       return size() > PATH_CACHE;
     }
   };
@@ -35,7 +35,7 @@ final class PlanReport {
   /** The {@code top} largest ranges, and the {@code top} directories by duplicate bytes of the copies in them. */
   static PlanReport of(BlockIndex index, DedupePlan plan, int top, BooleanSupplier cancelled) throws IOException {
     PlanReport report = new PlanReport(index);
-    Map<Path, Long> perDir = new HashMap<>();
+    Map<BytePath, Long> perDir = new HashMap<>();
     plan.forEachJob(job -> {
       if (report.largest.size() < top) {
         List<RunResult.Place> dests = new ArrayList<>();
@@ -43,20 +43,20 @@ final class PlanReport {
         report.largest.add(new RunResult.RangeReport(job.length(), new RunResult.Place(report.path(job.src()), job.srcOffset()), dests));
       }
       for (DedupeJob.Dest d : job.dests()) {
-        Path p = report.path(d.file());
-        Path parent = p == null ? null : p.getParent();
+        BytePath p = report.path(d.file());
+        BytePath parent = p == null ? null : p.parent();
         if (parent != null) perDir.merge(parent, job.length(), Long::sum);
       }
       return !cancelled.getAsBoolean();
     });
     perDir.entrySet().stream()
-        .sorted(Map.Entry.<Path, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .sorted(Map.Entry.<BytePath, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
         .limit(top).forEach(e -> report.directories.add(new RunResult.DirBytes(e.getKey(), e.getValue())));
     return report;
   }
 
-  private Path path(FileId id) throws IndexException {
-    Path p = paths.get(id);
+  private BytePath path(FileId id) throws IndexException {
+    BytePath p = paths.get(id);
     if (p == null) {
       p = index.get(id).map(FileRecord::path).orElse(null);
       if (p != null) paths.put(id, p);

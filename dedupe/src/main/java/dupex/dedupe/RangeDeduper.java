@@ -16,7 +16,7 @@ import dupex.scanner.FileId;
 import dupex.scanner.SkipReason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
+import dupex.linux.Root;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -41,8 +41,9 @@ public final class RangeDeduper {
   private long deadline = Long.MAX_VALUE;
   private ExtentRewriter rewriter;
 
-  public RangeDeduper(BlockIndex index, DedupeOptions options, DedupeListener listener) {
-    this(index, options, listener, Kernel.LINUX);
+  /** A deduper that opens files only below {@code roots} (open; the caller closes them). */
+  public RangeDeduper(BlockIndex index, DedupeOptions options, DedupeListener listener, List<Root> roots) {
+    this(index, options, listener, Kernel.linux(roots));
   }
 
   RangeDeduper(BlockIndex index, DedupeOptions options, DedupeListener listener, Kernel kernel) {
@@ -56,14 +57,14 @@ public final class RangeDeduper {
   /**
    * Runs the plan, largest jobs first, until done, the deadline, or {@code cancelled}; on btrfs then frees the
    * extents it left mostly shared; records the new block layout of every file it changed, and measures the space
-   * freed on the filesystem holding {@code root}.
+   * freed on the roots' filesystem.
    *
    * @throws DedupeNotSupportedException the filesystem cannot dedupe
    */
-  public DedupeTotals run(DedupePlan plan, Path root, BooleanSupplier cancelled) throws IOException {
+  public DedupeTotals run(DedupePlan plan, BooleanSupplier cancelled) throws IOException {
     long start = System.nanoTime();
     if (options.maxRuntime() != null) deadline = start + options.maxRuntime().toNanos();
-    var fsBefore = kernel.syncedFsStat(root);
+    var fsBefore = kernel.syncedFsStat();
     if (options.rewrites().enabled() && fsBefore.isBtrfs()) rewriter = new ExtentRewriter(options.rewrites(), kernel);
     long total = plan.totals().duplicateBytes();
     long[] done = {0};
@@ -86,7 +87,7 @@ public final class RangeDeduper {
     } finally {
       refreshLayouts();
     }
-    return counters.totals(start, kernel.syncedFsStat(root).freeBytes() - fsBefore.freeBytes());
+    return counters.totals(start, kernel.syncedFsStat().freeBytes() - fsBefore.freeBytes());
   }
 
   private void runJob(DedupeJob job, BooleanSupplier cancelled) throws IOException {

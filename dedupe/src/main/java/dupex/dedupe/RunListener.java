@@ -1,7 +1,7 @@
 package dupex.dedupe;
 
 import dupex.scanner.ScanCounters;
-import java.nio.file.Path;
+import dupex.linux.BytePath;
 import java.util.List;
 
 /** Hears a run's phases as they begin and end, besides what it skips and its dedupe progress. */
@@ -9,7 +9,7 @@ public interface RunListener extends DedupeListener {
   RunListener NONE = new RunListener() {};
 
   /** The scan begins; {@code live} counts as it goes. */
-  default void scanning(List<Path> roots, ScanCounters live) {}
+  default void scanning(List<BytePath> roots, ScanCounters live) {}
 
   default void planning() {}
 

@@ -1,7 +1,7 @@
 package dupex.dedupe;
 
 import dupex.scanner.ScanTotals;
-import java.nio.file.Path;
+import dupex.linux.BytePath;
 import java.util.List;
 
 /**
@@ -12,13 +12,13 @@ import java.util.List;
 public record RunResult(ScanTotals scan, PlanTotals plan, DedupeTotals dedupe, List<RangeReport> largest,
                         List<DirBytes> directories) {
   /** A place in a file. */
-  public record Place(Path path, long offset) {}
+  public record Place(BytePath path, long offset) {}
 
   /** A duplicate range: its length, its source and its copies. */
   public record RangeReport(long length, Place source, List<Place> destinations) {}
 
   /** Duplicate bytes in the files of one directory. */
-  public record DirBytes(Path path, long duplicateBytes) {}
+  public record DirBytes(BytePath path, long duplicateBytes) {}
 
   /** Skipped files and refused ranges that make the run exit 1. */
   public long failures() {

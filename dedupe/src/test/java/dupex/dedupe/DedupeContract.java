@@ -18,6 +18,8 @@ import dupex.scanner.FileScan;
 import dupex.scanner.ScanOptions;
 import dupex.scanner.SkipReason;
 import java.nio.file.Files;
+import dupex.linux.BytePath;
+import dupex.linux.Root;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,14 +46,14 @@ abstract class DedupeContract extends RealFsTest {
   /** Records what was skipped; a test adds what it does between phases. */
   class Recorder implements RunListener {
     @Override
-    public void skipped(Path path, SkipReason reason, String detail) {
+    public void skipped(BytePath path, SkipReason reason, String detail) {
       skips.add(reason + " " + path + " " + detail);
     }
   }
 
   RunResult run(Pipeline.Mode mode, DedupeOptions options, RunListener listener) throws Exception {
-    try (BlockIndex index = openIndex()) {
-      var request = new Pipeline.Request(List.of(root), Linux.statfs(root), mode, ScanOptions.defaults(), options, 10);
+    try (BlockIndex index = openIndex(); Root r = Fixtures.root(root)) {
+      var request = new Pipeline.Request(List.of(r), Linux.statfs(root), mode, ScanOptions.defaults(), options, 10);
       return Pipeline.run(index, request, listener, () -> false);
     }
   }
@@ -193,8 +195,8 @@ abstract class DedupeContract extends RealFsTest {
     Path b = Fixtures.writeRandom(root.resolve("b"), 12, 2 * MiB);
     Map<Path, String> sums = Fixtures.checksums(root);
     FileId bId = new FileId(Linux.lstat(b).device(), Linux.lstat(b).inode());
-    try (BlockIndex index = openIndex()) {
-      var request = new Pipeline.Request(List.of(root), Linux.statfs(root), Pipeline.Mode.DEDUPE, ScanOptions.defaults(),
+    try (BlockIndex index = openIndex(); Root rootDir = Fixtures.root(root)) {
+      var request = new Pipeline.Request(List.of(rootDir), Linux.statfs(root), Pipeline.Mode.DEDUPE, ScanOptions.defaults(),
           DedupeOptions.defaults(), 10);
       RunResult r = Pipeline.run(index, request, new Recorder() {
         @Override

@@ -6,6 +6,7 @@ import dupex.index.BlockIndex;
 import dupex.index.IndexSettings;
 import dupex.scanner.FileId;
 import dupex.scanner.FileScan;
+import dupex.linux.BytePath;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ class DedupePlannerTest {
   static FileScan file(long inode, long size, long... hashes) {
     long[] phys = new long[hashes.length];
     for (int i = 0; i < phys.length; i++) phys[i] = (inode << 32) + (long) i * BS;
-    return new FileScan(id(inode), List.of(Path.of("/r/f" + inode)), size, 1, 1, BS, hashes, phys);
+    return new FileScan(id(inode), List.of(BytePath.of("/r/f" + inode)), size, 1, 1, BS, hashes, phys);
   }
 
   List<DedupeJob> plan(FileScan... files) throws Exception {

@@ -12,7 +12,7 @@ import dupex.linux.NativeIOException;
 import dupex.linux.Reopened;
 import dupex.linux.ScratchFile;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
+import dupex.linux.BytePath;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,8 +36,8 @@ final class FakeKernel implements Kernel {
   final boolean btrfs;
   long capacity = 1L << 30;
   int dedupeCalls;
-  final Map<Path, Node> byPath = new HashMap<>();
-  final Map<Path, Deque<Integer>> failures = new HashMap<>();
+  final Map<BytePath, Node> byPath = new HashMap<>();
+  final Map<BytePath, Deque<Integer>> failures = new HashMap<>();
   private final List<Node> scratches = new ArrayList<>();
   private long nextBlock = 1000, nextInode = 100;
 
@@ -65,13 +65,13 @@ final class FakeKernel implements Kernel {
     }
   }
 
-  Node write(Path path, byte[] data) {
+  Node write(BytePath path, byte[] data) {
     Node n = new Node(data);
     byPath.put(path, n);
     return n;
   }
 
-  void fail(Path dest, int... errnos) {
+  void fail(BytePath dest, int... errnos) {
     Deque<Integer> q = failures.computeIfAbsent(dest, p -> new ArrayDeque<>());
     for (int e : errnos) q.add(e);
   }
@@ -95,8 +95,8 @@ final class FakeKernel implements Kernel {
   }
 
   @Override
-  public Reopened<FakeFile> reopen(List<Path> paths, Expected expected) {
-    for (Path p : paths) {
+  public Reopened<FakeFile> reopen(List<BytePath> paths, Expected expected) {
+    for (BytePath p : paths) {
       Node n = byPath.get(p);
       if (n == null) continue;
       FileStat st = n.stat();
@@ -109,7 +109,7 @@ final class FakeKernel implements Kernel {
   }
 
   @Override
-  public ScratchFile scratch(Path dir) {
+  public ScratchFile scratch(BytePath dir) {
     Node n = new Node(new byte[0]);
     scratches.add(n);
     return new FakeFile(dir + "/(temporary file)", n) {
@@ -121,7 +121,7 @@ final class FakeKernel implements Kernel {
   }
 
   @Override
-  public FsStat syncedFsStat(Path dir) {
+  public FsStat syncedFsStat() {
     long free = capacity - usedBytes();
     return new FsStat(btrfs ? FsStat.BTRFS_MAGIC : FsStat.XFS_MAGIC, BLOCK, capacity, free, free);
   }
@@ -148,7 +148,7 @@ final class FakeKernel implements Kernel {
 
     @Override
     public FsStat fsStat() {
-      return syncedFsStat(null);
+      return syncedFsStat();
     }
 
     @Override
@@ -183,7 +183,7 @@ final class FakeKernel implements Kernel {
       List<DedupeOutcome> out = new ArrayList<>();
       for (DedupeTarget t : dests) {
         FakeFile d = (FakeFile) t.file();
-        Deque<Integer> queued = failures.get(Path.of(d.path));
+        Deque<Integer> queued = failures.get(BytePath.of(d.path));
         if (queued != null && !queued.isEmpty()) {
           out.add(new DedupeOutcome.Failed(0, queued.poll()));
         } else if (d.node.immutable) {

@@ -16,6 +16,7 @@ import dupex.scanner.FileId;
 import dupex.scanner.FileScan;
 import dupex.scanner.SkipReason;
 import java.nio.ByteBuffer;
+import dupex.linux.BytePath;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** RangeDeduper's and ExtentRewriter's decisions against a fake kernel: no root, no real filesystem. */
 class RangeDeduperTest {
   static final int BS = FakeKernel.BLOCK;
-  static final Path A = Path.of("/data/a"), B = Path.of("/data/b"), C = Path.of("/data/c");
+  static final BytePath A = BytePath.of("/data/a"), B = BytePath.of("/data/b"), C = BytePath.of("/data/c");
   static final DedupeOptions OPTIONS = new DedupeOptions(DedupeOptions.DEFAULT_ROUND, null, 3, Duration.ZERO, RewritePolicy.DEFAULT);
 
   @TempDir Path dir;
@@ -48,7 +49,7 @@ class RangeDeduperTest {
   }
 
   /** Indexes a fake file as a scan would: its block hashes and physical addresses. */
-  void index(Path path, byte[] claimed) throws Exception {
+  void index(BytePath path, byte[] claimed) throws Exception {
     FakeKernel.Node n = kernel.byPath.get(path);
     long[] hashes = new long[n.blocks.length], physicals = new long[n.blocks.length];
     for (int i = 0; i < hashes.length; i++) {
@@ -59,13 +60,13 @@ class RangeDeduperTest {
     index.put(new FileScan(id(path), List.of(path), n.data.length, n.mtimeNs, n.ctimeNs, BS, hashes, physicals), null, 1);
   }
 
-  FakeKernel.Node file(Path path, byte[] data) throws Exception {
+  FakeKernel.Node file(BytePath path, byte[] data) throws Exception {
     FakeKernel.Node n = kernel.write(path, data);
     index(path, data);
     return n;
   }
 
-  FileId id(Path path) {
+  FileId id(BytePath path) {
     return new FileId(FakeKernel.DEVICE, kernel.byPath.get(path).inode);
   }
 
@@ -74,10 +75,10 @@ class RangeDeduperTest {
     try (DedupePlan plan = planner.plan()) {
       return new RangeDeduper(index, options, new DedupeListener() {
         @Override
-        public void skipped(Path path, SkipReason reason, String detail) {
+        public void skipped(BytePath path, SkipReason reason, String detail) {
           skips.add(reason + " " + path);
         }
-      }, kernel).run(plan, Path.of("/data"), () -> false);
+      }, kernel).run(plan, () -> false);
     }
   }
 
@@ -251,7 +252,7 @@ class RangeDeduperTest {
     try (DedupePlan plan = DedupePlanner.perBlock(index).plan()) {
       DedupeTotals t = new RangeDeduper(index, OPTIONS, new DedupeListener() {
         @Override
-        public void skipped(Path path, SkipReason reason, String detail) {
+        public void skipped(BytePath path, SkipReason reason, String detail) {
           skips.add(reason + " " + path);
         }
 
@@ -259,7 +260,7 @@ class RangeDeduperTest {
         public void progress(long done, long total) {
           f[1].mtimeNs = 99; // someone writes to the file after the dedupe, before the rewrite
         }
-      }, kernel).run(plan, Path.of("/data"), () -> false);
+      }, kernel).run(plan, () -> false);
       assertEquals(0, t.extentsRewritten());
       assertTrue(skips.contains("CHANGED " + B), skips.toString());
       assertTrue(index.get(id(B)).orElseThrow().stale());

@@ -1,5 +1,7 @@
 package dupex.index;
 
+import dupex.linux.BytePath;
+import dupex.linux.Root;
 import dupex.scanner.FileId;
 import dupex.scanner.FileScan;
 import java.nio.charset.StandardCharsets;
@@ -158,7 +160,7 @@ public final class BlockIndex implements AutoCloseable {
    * Marks an unchanged file seen in this run, with its current paths: a small write. Its postings' physical
    * addresses are rewritten only when its block layout moved (after a dedupe or a defragmentation).
    */
-  public FileRecord touch(FileRecord old, List<Path> paths, long epoch, long[] physicals) throws IndexException {
+  public FileRecord touch(FileRecord old, List<BytePath> paths, long epoch, long[] physicals) throws IndexException {
     long layout = FileScan.layoutHash(physicals);
     FileRecord rec = old.withEpoch(paths, epoch, layout);
     try (WriteBatch batch = new WriteBatch()) {
@@ -206,18 +208,20 @@ public final class BlockIndex implements AutoCloseable {
   }
 
   /**
-   * After a full walk of {@code roots} in run {@code epoch}: forgets the paths under those roots of files not seen,
-   * and files left with no path at all (with their postings).
+   * After a full walk of {@code roots} in run {@code epoch}: forgets the paths under those roots that no longer name
+   * a file that was not seen, and files left with no path at all (with their postings). A path that still names its
+   * file (skipped by --exclude or --min-size, in a directory that could not be read) is kept: only what is gone from
+   * disk is forgotten.
    *
    * @return files removed
    */
-  public long removeUnseen(long epoch, List<Path> roots) throws IndexException {
+  public long removeUnseen(long epoch, List<Root> roots) throws IndexException {
     long removed = 0;
     try (RocksIterator it = db.newIterator(files)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         FileRecord r = Codec.fileRecord(it.key(), it.value());
         if (r.epoch() >= epoch) continue;
-        List<Path> kept = r.paths().stream().filter(p -> roots.stream().noneMatch(p::startsWith)).toList();
+        List<BytePath> kept = r.paths().stream().filter(p -> stillThere(roots, p, r)).toList();
         if (kept.size() == r.paths().size()) continue;
         try (WriteBatch batch = new WriteBatch()) {
           if (kept.isEmpty()) {
@@ -236,6 +240,17 @@ public final class BlockIndex implements AutoCloseable {
       throw translate("write", e);
     }
     return removed;
+  }
+
+  /** A path outside the roots is not this walk's business; one below them stays while it names the same inode. */
+  private static boolean stillThere(List<Root> roots, BytePath p, FileRecord r) {
+    Root root = Root.holding(roots, p);
+    if (root == null) return true;
+    return switch (root.lookup(p, r.id().device(), r.id().inode())) {
+      case SAME -> true;
+      case GONE -> false;
+      case UNKNOWN -> true;
+    };
   }
 
   /** Streams duplicate groups in hash order without loading the index into memory. Close it. */

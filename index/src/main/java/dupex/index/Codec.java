@@ -1,10 +1,9 @@
 package dupex.index;
 
+import dupex.linux.BytePath;
 import dupex.scanner.FileId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +11,7 @@ import java.util.List;
  * Key and value layouts of the column families. Keys are fixed-width big-endian so byte order is numeric order.
  * <pre>
  * files:  device(8) inode(8)                       -> size, mtime, ctime, epoch, layoutHash (8 each), blockSize(4),
- *                                                     blockCount(4), flags(4: 1 = stale), pathCount(4), paths (len(4) utf8)
+ *                                                     blockCount(4), flags(4: 1 = stale), pathCount(4), paths (len(4) bytes, as the kernel names them)
  * hashes: device(8) inode(8)                       -> the file's block hashes, 8 bytes each (0: no data)
  * blocks: hash(8) device(8) inode(8) blockIndex(4) -> physical(8) [length(4), only for a short last block]
  * </pre>
@@ -56,8 +55,8 @@ final class Codec {
   static byte[] fileValue(FileRecord r) {
     List<byte[]> names = new ArrayList<>();
     int pathBytes = 0;
-    for (Path p : r.paths()) {
-      byte[] n = p.toString().getBytes(StandardCharsets.UTF_8);
+    for (BytePath p : r.paths()) {
+      byte[] n = p.bytes();
       names.add(n);
       pathBytes += 4 + n.length;
     }
@@ -74,11 +73,11 @@ final class Codec {
     long size = b.getLong(), mtime = b.getLong(), ctime = b.getLong(), epoch = b.getLong(), layout = b.getLong();
     int blockSize = b.getInt(), blockCount = b.getInt(), flags = b.getInt();
     int count = b.getInt();
-    List<Path> paths = new ArrayList<>(count);
+    List<BytePath> paths = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       byte[] n = new byte[b.getInt()];
       b.get(n);
-      paths.add(Paths.get(new String(n, StandardCharsets.UTF_8)));
+      paths.add(BytePath.of(n));
     }
     return new FileRecord(fileId(key), paths, size, mtime, ctime, epoch, layout, blockSize, blockCount, (flags & STALE) != 0);
   }

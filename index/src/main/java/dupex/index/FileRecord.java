@@ -2,7 +2,7 @@ package dupex.index;
 
 import dupex.linux.Expected;
 import dupex.scanner.FileId;
-import java.nio.file.Path;
+import dupex.linux.BytePath;
 import java.util.List;
 
 /**
@@ -11,13 +11,13 @@ import java.util.List;
  * so the next scan hashes it again whatever its stat says). Its block hashes are kept apart
  * ({@link BlockIndex#hashes}), so marking an unchanged file seen rewrites a few bytes, not all its hashes.
  */
-public record FileRecord(FileId id, List<Path> paths, long size, long mtimeNs, long ctimeNs, long epoch,
+public record FileRecord(FileId id, List<BytePath> paths, long size, long mtimeNs, long ctimeNs, long epoch,
                          long layoutHash, int blockSize, int blockCount, boolean stale) {
   public FileRecord {
     paths = List.copyOf(paths);
   }
 
-  public Path path() {
+  public BytePath path() {
     return paths.get(0);
   }
 
@@ -26,7 +26,7 @@ public record FileRecord(FileId id, List<Path> paths, long size, long mtimeNs, l
     return new Expected(id.device(), id.inode(), size, mtimeNs, ctimeNs);
   }
 
-  FileRecord withEpoch(List<Path> newPaths, long newEpoch, long newLayoutHash) {
+  FileRecord withEpoch(List<BytePath> newPaths, long newEpoch, long newLayoutHash) {
     return new FileRecord(id, newPaths, size, mtimeNs, ctimeNs, newEpoch, newLayoutHash, blockSize, blockCount, stale);
   }
 

@@ -4,9 +4,9 @@ import dupex.linux.Expected;
 import dupex.linux.FileStat;
 import dupex.linux.Extent;
 import dupex.linux.FileHandle;
-import dupex.linux.Linux;
 import dupex.linux.NativeIOException;
 import dupex.linux.Reopened;
+import dupex.linux.Root;
 import dupex.scanner.BlockHasher;
 import dupex.scanner.FileEntry;
 import dupex.scanner.FileScan;
@@ -18,7 +18,6 @@ import dupex.scanner.ScanTotals;
 import dupex.scanner.Skip;
 import dupex.scanner.SkipReason;
 import dupex.scanner.TreeWalker;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -52,6 +51,9 @@ public final class IndexUpdater {
 
   private record Pending(FileEntry entry, FileRecord old) {}
 
+  /** The roots of the scan in progress: files are opened only below them. */
+  private List<Root> roots = List.of();
+
   public IndexUpdater(BlockIndex index, ScanOptions options, ScanListener listener, ScanCounters counters) {
     if (options.blockSize() != index.settings().blockSize()) throw new IllegalArgumentException("block size differs from the index's");
     this.index = index;
@@ -68,14 +70,15 @@ public final class IndexUpdater {
    * @return what the scan did; not {@code complete} when cancelled
    * @throws NativeIOException a root cannot be stat'ed
    */
-  public ScanTotals scan(List<Path> roots, BooleanSupplier cancelled) throws IndexException, NativeIOException {
+  public ScanTotals scan(List<Root> roots, BooleanSupplier cancelled) throws IndexException, NativeIOException {
+    this.roots = List.copyOf(roots);
     long start = System.nanoTime();
     long epoch = index.beginRun();
     boolean complete = true;
     ThreadPoolExecutor pool = newPool();
     try (TreeWalker walker = new TreeWalker(options, listener, counters)) {
-      for (Path root : roots) {
-        long minSize = options.minSize() > 0 ? options.minSize() : Linux.statfs(root).blockSize();
+      for (Root root : roots) {
+        long minSize = options.minSize() > 0 ? options.minSize() : root.directory().fsStat().blockSize();
         walker.walk(root, minSize, entry -> {
           if (cancelled.getAsBoolean() || failure.get() != null) throw new CancellationException();
           visit(entry, epoch, pool);
@@ -242,7 +245,7 @@ public final class IndexUpdater {
 
   /** Opens the file the walk found, checking it is still what the walk saw; reports it if not. */
   private Reopened<FileHandle> open(FileEntry entry) {
-    Reopened<FileHandle> r = FileHandle.reopen(entry.paths(), Expected.of(entry.stat()));
+    Reopened<FileHandle> r = Root.reopen(roots, entry.paths(), Expected.of(entry.stat()));
     if (r instanceof Reopened.Changed<FileHandle>) {
       skip(entry, new Skip(SkipReason.BUSY, "changed during the scan; it will be hashed on the next run"));
     } else if (!(r instanceof Reopened.Same)) {

@@ -13,6 +13,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dupex.linux.BytePath;
+import dupex.linux.Fixtures;
+import dupex.linux.Root;
+import java.nio.file.Files;
 import org.junit.jupiter.api.io.TempDir;
 
 class BlockIndexTest {
@@ -20,7 +24,11 @@ class BlockIndexTest {
   @TempDir Path dir;
 
   static FileScan scan(long inode, String path, long[] hashes, long[] physicals) {
-    return new FileScan(new FileId(7, inode), List.of(Path.of(path)), (long) hashes.length * BS, 1, 2, BS, hashes, physicals);
+    return scan(new FileId(7, inode), path, hashes, physicals);
+  }
+
+  static FileScan scan(FileId id, String path, long[] hashes, long[] physicals) {
+    return new FileScan(id, List.of(BytePath.of(path)), (long) hashes.length * BS, 1, 2, BS, hashes, physicals);
   }
 
   private static List<DupeGroup> groups(BlockIndex index) throws IndexException {
@@ -130,19 +138,25 @@ class BlockIndexTest {
   }
 
   @Test
-  void unseenFilesUnderWalkedRootsAreRemoved() throws Exception {
-    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+  void unseenFilesUnderWalkedRootsAreRemovedOnlyWhenGoneFromDisk() throws Exception {
+    Path r = Files.createDirectories(dir.resolve("r"));
+    Path excluded = Fixtures.write(r.resolve("excluded"), new byte[100]);
+    var st = dupex.linux.Linux.lstat(excluded);
+    FileId excludedId = new FileId(st.device(), st.inode());
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS)); Root root = Fixtures.root(r)) {
       long e1 = index.beginRun();
-      index.put(scan(1, "/r/a", new long[] {10}, new long[] {1}), null, e1);
-      index.put(scan(2, "/r/b", new long[] {10}, new long[] {2}), null, e1);
+      index.put(scan(1, r + "/a", new long[] {10}, new long[] {1}), null, e1);
+      index.put(scan(2, r + "/b", new long[] {10}, new long[] {2}), null, e1);
       index.put(scan(3, "/other/c", new long[] {10}, new long[] {3}), null, e1);
+      index.put(scan(excludedId, excluded.toString(), new long[] {10}, new long[] {4}), null, e1);
       long e2 = index.beginRun();
       FileRecord b = index.get(new FileId(7, 2)).orElseThrow();
       index.touch(b, b.paths(), e2, new long[] {2});
-      assertEquals(1, index.removeUnseen(e2, List.of(Path.of("/r"))));
-      assertFalse(index.get(new FileId(7, 1)).isPresent());
+      assertEquals(1, index.removeUnseen(e2, List.of(root)));
+      assertFalse(index.get(new FileId(7, 1)).isPresent(), "gone from disk");
       assertTrue(index.get(new FileId(7, 3)).isPresent(), "not under the walked root");
-      assertEquals(2, groups(index).get(0).members().size());
+      assertTrue(index.get(excludedId).isPresent(), "still on disk: a filter skipped it");
+      assertEquals(3, groups(index).get(0).members().size());
     }
   }
 

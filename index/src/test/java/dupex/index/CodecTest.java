@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dupex.scanner.FileId;
 import java.nio.file.Path;
 import java.util.Arrays;
+import dupex.linux.BytePath;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CodecTest {
   @Test
   void fileRecordRoundTrips() {
-    FileRecord r = new FileRecord(new FileId(0x803, 123456789L), List.of(Path.of("/a/b"), Path.of("/c/ü d")),
+    FileRecord r = new FileRecord(new FileId(0x803, 123456789L), List.of(BytePath.of("/a/b"), BytePath.of("/c/ü d"), BytePath.of(new byte[] {'/', 'x', (byte) 0xff, '\n'})),
         1 << 20, 11L, 22L, 3, 44L, 131072, 8, true);
     byte[] key = Codec.fileKey(r.id());
     FileRecord back = Codec.fileRecord(key, Codec.fileValue(r));

@@ -7,7 +7,7 @@ public final class Errno {
   public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EBADF = 9, EAGAIN = 11,
       ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, EXDEV = 18, ENODEV = 19, ENOTDIR = 20,
       EISDIR = 21, EINVAL = 22, ENOTTY = 25, ETXTBSY = 26, EFBIG = 27, ENOSPC = 28, EROFS = 30,
-      ENAMETOOLONG = 36, ELOOP = 40, EBADE = 52, EOVERFLOW = 75, EOPNOTSUPP = 95, ESTALE = 116, EDQUOT = 122;
+      ENAMETOOLONG = 36, ENOSYS = 38, ELOOP = 40, EBADE = 52, EOVERFLOW = 75, EOPNOTSUPP = 95, ESTALE = 116, EDQUOT = 122;
 
   private static final Map<Integer, String> NAMES = Map.ofEntries(
       Map.entry(EPERM, "EPERM"), Map.entry(ENOENT, "ENOENT"), Map.entry(EINTR, "EINTR"),
@@ -17,7 +17,7 @@ public final class Errno {
       Map.entry(ENODEV, "ENODEV"), Map.entry(ENOTDIR, "ENOTDIR"), Map.entry(EISDIR, "EISDIR"),
       Map.entry(EINVAL, "EINVAL"), Map.entry(ENOTTY, "ENOTTY"), Map.entry(ETXTBSY, "ETXTBSY"),
       Map.entry(EFBIG, "EFBIG"), Map.entry(ENOSPC, "ENOSPC"), Map.entry(EROFS, "EROFS"),
-      Map.entry(ENAMETOOLONG, "ENAMETOOLONG"), Map.entry(ELOOP, "ELOOP"), Map.entry(EBADE, "EBADE"),
+      Map.entry(ENAMETOOLONG, "ENAMETOOLONG"), Map.entry(ENOSYS, "ENOSYS"), Map.entry(ELOOP, "ELOOP"), Map.entry(EBADE, "EBADE"),
       Map.entry(EOVERFLOW, "EOVERFLOW"), Map.entry(EOPNOTSUPP, "EOPNOTSUPP"), Map.entry(ESTALE, "ESTALE"), Map.entry(EDQUOT, "EDQUOT"));
 
   private Errno() {}

@@ -11,8 +11,8 @@ import jnr.ffi.Pointer;
 
 /**
  * An open file descriptor, opened {@code O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK}: a symlink fails with ELOOP
- * and a FIFO never blocks the open. A file dupex scanned is opened again only through {@link #reopen}, which checks
- * it is still the same file.
+ * and a FIFO never blocks the open. A file dupex scanned is opened again only through {@link Root#reopen}, which
+ * checks it is still the same file.
  */
 public final class FileHandle implements OpenFile {
   static final int POSIX_FADV_SEQUENTIAL = 2, POSIX_FADV_WILLNEED = 3, POSIX_FADV_DONTNEED = 4;
@@ -28,58 +28,12 @@ public final class FileHandle implements OpenFile {
     this.path = path;
   }
 
-  /** Opens a file read-only without following a final symlink and without blocking on a FIFO. */
+  /**
+   * Opens a file read-only by a full path, without following a final symlink and without blocking on a FIFO: for
+   * paths the user typed. Scanned files are reached through their {@link Root}.
+   */
   public static FileHandle open(Path path) throws NativeIOException {
     return open(path, 0);
-  }
-
-  /**
-   * Opens a file dupex scanned, at the first of its paths that still names it, and checks that it has not
-   * changed since: the one place that knows this rule.
-   */
-  public static Reopened<FileHandle> reopen(List<Path> paths, Expected expected) {
-    if (paths.isEmpty()) throw new IllegalArgumentException("a file needs a path");
-    Reopened<FileHandle> failed = null;
-    for (Path path : paths) {
-      FileHandle h;
-      try {
-        h = open(path);
-      } catch (NativeIOException e) {
-        if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) continue; // this link is gone; try the others
-        if (e.errno() == Errno.ELOOP) {
-          if (failed == null) failed = new Reopened.Gone<>(path, "replaced by a symlink");
-        } else if (!(failed instanceof Reopened.Refused)) {
-          failed = new Reopened.Refused<>(path, e);
-        }
-        continue;
-      }
-      try {
-        FileStat st = h.stat();
-        if (!expected.sameFile(st)) {
-          h.close();
-          if (failed == null) failed = new Reopened.Gone<>(path, "replaced by another " + st.typeName());
-          continue;
-        }
-        String change = expected.change(st);
-        if (change != null) {
-          h.close();
-          return new Reopened.Changed<>(path, change);
-        }
-        return new Reopened.Same<>(path, h, st);
-      } catch (NativeIOException e) {
-        closeQuietly(h, e);
-        failed = new Reopened.Refused<>(path, e);
-      }
-    }
-    return failed != null ? failed : new Reopened.Gone<>(paths.get(0), "");
-  }
-
-  private static void closeQuietly(FileHandle h, NativeIOException first) {
-    try {
-      h.close();
-    } catch (NativeIOException e) {
-      first.addSuppressed(e);
-    }
   }
 
   /** Opens a directory read-only (for statfs and the filesystem UUID). */

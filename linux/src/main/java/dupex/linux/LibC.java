@@ -1,6 +1,8 @@
 package dupex.linux;
 
 import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.annotations.Variadic;
 import jnr.ffi.types.off_t;
@@ -39,4 +41,20 @@ public interface LibC {
   @SaveError int flock(int fd, int operation);
 
   String strerror(int errnum);
+
+  /** openat(2) on a NUL-terminated byte path. */
+  @SaveError int openat(int dirfd, @In byte[] path, int flags);
+
+  /** openat(2) with a mode, for O_TMPFILE (variadic: three fixed arguments). */
+  @SaveError @Variadic(fixedCount = 3) int openat(int dirfd, @In byte[] path, int flags, int mode);
+
+  @SaveError int statx(int dirfd, @In byte[] path, int flags, int mask, Pointer buf);
+
+  /** glibc 2.30+: raw directory entries (struct linux_dirent64) into buf. */
+  @SaveError @ssize_t long getdents64(int fd, Pointer buf, @size_t long count);
+
+  @SaveError @ssize_t long readlink(@In byte[] path, @Out byte[] buf, @size_t long size);
+
+  /** syscall(2), for openat2 (no glibc wrapper): number, dirfd, path, struct open_how *, its size. */
+  @SaveError @Variadic(fixedCount = 1) long syscall(long number, int dirfd, @In byte[] path, Pointer how, @size_t long size);
 }

@@ -5,7 +5,7 @@ import jnr.ffi.Platform;
 /** open(2) flags whose values differ between architectures (asm-generic vs x86). */
 final class OpenFlags {
   static final int O_RDONLY = 0, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
-  static final int O_RDWR = 2, O_CREAT = 0100;
+  static final int O_RDWR = 2, O_CREAT = 0100, O_PATH = 010000000;
   static final int O_NOFOLLOW, O_DIRECTORY;
   /** O_TMPFILE is __O_TMPFILE | O_DIRECTORY; __O_TMPFILE is 020000000 on both. */
   static final int O_TMPFILE;

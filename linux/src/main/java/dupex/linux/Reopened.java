@@ -1,25 +1,23 @@
 package dupex.linux;
 
-import java.nio.file.Path;
-
 /**
- * What became of reopening a file dupex scanned ({@link FileHandle#reopen}): it is the same file, unchanged and
+ * What became of reopening a file dupex scanned ({@link Root#reopen}): it is the same file, unchanged and
  * open; it changed; it is gone; or the kernel refused to open it. Every layer that touches a scanned file again
  * goes through this one check.
  */
 public sealed interface Reopened<F> {
   /** The path it was last tried at (the file's first path when none could be opened). */
-  Path path();
+  BytePath path();
 
   /** The same file, unchanged since it was scanned, open read-only: close it. */
-  record Same<F>(Path path, F file, FileStat stat) implements Reopened<F> {}
+  record Same<F>(BytePath path, F file, FileStat stat) implements Reopened<F> {}
 
   /** A path still names the file, but its size, mtime or ctime changed ({@code what} says which). */
-  record Changed<F>(Path path, String what) implements Reopened<F> {}
+  record Changed<F>(BytePath path, String what) implements Reopened<F> {}
 
   /** No path names the file any more (deleted, renamed, or replaced by another file or a symlink). */
-  record Gone<F>(Path path, String detail) implements Reopened<F> {}
+  record Gone<F>(BytePath path, String detail) implements Reopened<F> {}
 
   /** It could not be opened or stat'ed: permission, I/O error, ... */
-  record Refused<F>(Path path, NativeIOException error) implements Reopened<F> {}
+  record Refused<F>(BytePath path, NativeIOException error) implements Reopened<F> {}
 }

@@ -1,7 +1,6 @@
 package dupex.linux;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.List;
 import jnr.ffi.Pointer;
 
@@ -17,12 +16,20 @@ public final class TempFile implements ScratchFile {
     this.handle = handle;
   }
 
-  /** Creates one in {@code dir}, which must be on the filesystem the copies are for. */
-  public static TempFile create(Path dir) throws NativeIOException {
-    String name = dir.toString();
-    int fd = Native.LIBC.open(name, OpenFlags.O_TMPFILE | OpenFlags.O_RDWR | OpenFlags.O_CLOEXEC, 0600);
-    if (fd < 0) throw new NativeIOException("open(O_TMPFILE)", name, null, Native.errno());
-    return new TempFile(new FileHandle(fd, name + "/(temporary file)"));
+  /** Creates one in {@code dir}: {@code base} itself or a directory below it, reached without following symlinks. */
+  static TempFile create(Directory base, BytePath dir) throws NativeIOException {
+    int flags = OpenFlags.O_TMPFILE | OpenFlags.O_RDWR | OpenFlags.O_CLOEXEC;
+    if (!dir.equals(base.path())) return new TempFile(base.openBelow(dir, flags, 0600, dir + "/(temporary file)"));
+    int fd = Native.LIBC.openat(base.fd(), Directory.cString(new byte[] {'.'}), flags, 0600);
+    if (fd < 0) throw new NativeIOException("open(O_TMPFILE)", dir.toString(), null, Native.errno());
+    return new TempFile(new FileHandle(fd, dir + "/(temporary file)"));
+  }
+
+  /** Creates one in a directory given by its full path (tests). */
+  public static TempFile create(java.nio.file.Path dir) throws NativeIOException {
+    try (Directory d = Directory.open(BytePath.of(dir.toString()))) {
+      return create(d, d.path());
+    }
   }
 
   FileHandle handle() {

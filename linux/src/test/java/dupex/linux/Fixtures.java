@@ -21,6 +21,16 @@ public final class Fixtures {
   private Fixtures() {}
 
   /** Deterministic pseudo-random bytes: the same seed gives the same content. */
+  /** The bytes of a path a test made (test paths are ASCII or UTF-8). */
+  public static BytePath bytes(Path p) {
+    return BytePath.of(p.toAbsolutePath().normalize().toString());
+  }
+
+  /** A run root at a path a test made; close it. */
+  public static Root root(Path p) throws NativeIOException {
+    return Root.open(bytes(p));
+  }
+
   public static byte[] randomBytes(long seed, int length) {
     byte[] b = new byte[length];
     SplittableRandom r = new SplittableRandom(seed);

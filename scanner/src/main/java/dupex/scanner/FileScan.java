@@ -1,7 +1,7 @@
 package dupex.scanner;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
+import dupex.linux.BytePath;
 import java.util.List;
 import net.jpountz.xxhash.XXHash64;
 import net.jpountz.xxhash.XXHashFactory;
@@ -11,7 +11,7 @@ import net.jpountz.xxhash.XXHashFactory;
  * the block's hash ({@link #NO_DATA} for a block that is all hole or preallocation) and its physical address
  * (0 when the block is not one contiguous, unencoded run on disk).
  */
-public record FileScan(FileId id, List<Path> paths, long size, long mtimeNs, long ctimeNs, int blockSize,
+public record FileScan(FileId id, List<BytePath> paths, long size, long mtimeNs, long ctimeNs, int blockSize,
                        long[] hashes, long[] physicals) {
   /** The hash of a block with no data to share. A real hash of 0 is stored as 1. */
   public static final long NO_DATA = 0;

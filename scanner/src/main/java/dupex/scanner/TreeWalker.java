@@ -1,19 +1,13 @@
 package dupex.scanner;
 
-import dupex.linux.FileHandle;
+import dupex.linux.BytePath;
+import dupex.linux.Directory;
 import dupex.linux.FileStat;
-import dupex.linux.Linux;
 import dupex.linux.NativeIOException;
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.PathMatcher;
+import dupex.linux.Root;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,18 +21,20 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
- * Walks roots to the regular files on each root's filesystem (btrfs subvolumes included), in sorted order, never following symlinks and never
- * opening anything: FIFOs, sockets and devices are seen by statx and skipped. Large directories are stat'ed in
- * parallel; the order of what it emits does not depend on it. A file with several hard links is
- * emitted once, with all its paths, when its last link is found (or at the end of the walk).
+ * Walks roots to the regular files on each root's filesystem (btrfs subvolumes included), in byte order of names,
+ * by directory descriptors: each directory is listed by bytes and its entries stat'ed and opened relative to it
+ * ({@link Directory}), so any name the kernel accepts is found whatever the locale, and a directory swapped for a
+ * symlink mid-walk is not entered. Never opens a file: FIFOs, sockets and devices are seen by their type and
+ * skipped. Large directories are stat'ed in parallel; the order of what it emits does not depend on it. A file
+ * with several hard links is emitted once, with all its paths, when its last link is found (or at the end).
  */
 public final class TreeWalker implements AutoCloseable {
   /** Directories with fewer entries are stat'ed by the walking thread alone. */
   static final int PARALLEL_STAT_MIN = 64;
   private final ScanListener listener;
   private final ScanCounters counters;
-  private final List<PathMatcher> nameExcludes = new ArrayList<>();
-  private final List<PathMatcher> pathExcludes = new ArrayList<>();
+  private final List<Glob> nameExcludes = new ArrayList<>();
+  private final List<Glob> pathExcludes = new ArrayList<>();
   private final ExecutorService pool;
   private final int parallelism;
 
@@ -52,10 +48,7 @@ public final class TreeWalker implements AutoCloseable {
     }) : null;
     this.listener = listener;
     this.counters = counters;
-    for (String glob : options.excludes()) {
-      PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + glob);
-      (glob.contains("/") ? pathExcludes : nameExcludes).add(m);
-    }
+    for (String glob : options.excludes()) (glob.contains("/") ? pathExcludes : nameExcludes).add(Glob.compile(glob));
   }
 
   /**
@@ -63,66 +56,80 @@ public final class TreeWalker implements AutoCloseable {
    *
    * @throws NativeIOException the root itself cannot be stat'ed
    */
-  public void walk(Path root, long minSize, Consumer<FileEntry> sink) throws NativeIOException {
-    FileStat rootStat = Linux.lstat(root);
+  public void walk(Root root, long minSize, Consumer<FileEntry> sink) throws NativeIOException {
     Map<FileId, Pending> links = new LinkedHashMap<>();
-    if (rootStat.isDirectory()) {
-      walkDirectory(root, root, rootStat.device(), minSize, links, sink);
+    Directory top = root.directory();
+    if (root.isFile()) {
+      FileStat st = top.stat(root.path().fileName());
+      visit(root.path(), st, st.device(), minSize, links, sink);
     } else {
-      visit(root, root, rootStat, rootStat.device(), minSize, links, sink);
+      walkDirectory(root, top, top.stat().device(), minSize, links, sink);
     }
     for (Pending p : links.values()) sink.accept(p.entry());
   }
 
-  private record Pending(FileStat stat, List<Path> paths) {
+  private record Pending(FileStat stat, List<BytePath> paths) {
     FileEntry entry() {
       return new FileEntry(new FileId(stat.device(), stat.inode()), stat, paths);
     }
   }
 
-  private void walkDirectory(Path root, Path dir, long device, long minSize, Map<FileId, Pending> links,
+  private void walkDirectory(Root root, Directory dir, long device, long minSize, Map<FileId, Pending> links,
                              Consumer<FileEntry> sink) {
-    List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) children.add(p);
-    } catch (AccessDeniedException e) {
-      skip(dir, new Skip(SkipReason.UNREADABLE, "directory: Permission denied (EACCES)"));
-      return;
-    } catch (NoSuchFileException e) {
-      skip(dir, new Skip(SkipReason.VANISHED, "directory"));
-      return;
-    } catch (IOException e) {
-      skip(dir, new Skip(SkipReason.UNREADABLE, "directory: " + e.getMessage()));
+    List<Directory.Entry> entries;
+    try {
+      entries = new ArrayList<>(dir.entries());
+    } catch (NativeIOException e) {
+      skip(dir.path(), new Skip(SkipReason.UNREADABLE, "directory: " + e.getReason()));
       return;
     }
-    Collections.sort(children);
-    children.removeIf(child -> {
-      if (!excluded(root, child)) return false;
-      skip(child, new Skip(SkipReason.EXCLUDED, ""));
+    entries.sort((a, b) -> Arrays.compareUnsigned(a.name(), b.name()));
+    entries.removeIf(e -> {
+      if (!excluded(root, dir.path(), e.name())) return false;
+      skip(dir.path().resolve(e.name()), new Skip(SkipReason.EXCLUDED, ""));
       return true;
     });
-    Lstat[] stats = stat(children);
-    for (int i = 0; i < children.size(); i++) {
-      Path child = children.get(i);
+    Lstat[] stats = stat(dir, entries);
+    for (int i = 0; i < entries.size(); i++) {
+      BytePath child = dir.path().resolve(entries.get(i).name());
       if (stats[i].error() != null) {
         skip(child, Skip.of(stats[i].error()));
         continue;
       }
       FileStat st = stats[i].stat();
       if (st.isDirectory()) {
-        if (st.device() == device || sameFilesystem(dir, child)) walkDirectory(root, child, st.device(), minSize, links, sink);
-        else skip(child, new Skip(SkipReason.OTHER_FILESYSTEM, "mount point, not entered"));
+        enter(root, dir, entries.get(i).name(), st, device, minSize, links, sink);
       } else {
-        visit(root, child, st, device, minSize, links, sink);
+        visit(child, st, device, minSize, links, sink);
       }
+    }
+  }
+
+  /** Opens a subdirectory through its parent (never following a symlink) and walks it if it is on this filesystem. */
+  private void enter(Root root, Directory parent, byte[] name, FileStat st, long device, long minSize,
+                     Map<FileId, Pending> links, Consumer<FileEntry> sink) {
+    BytePath path = parent.path().resolve(name);
+    try (Directory child = parent.openDirectory(name)) {
+      FileStat now = child.stat();
+      if (now.device() != st.device() || now.inode() != st.inode()) {
+        skip(path, new Skip(SkipReason.VANISHED, "replaced by another directory during the walk"));
+        return;
+      }
+      if (st.device() != device && !sameFilesystem(parent, child)) {
+        skip(path, new Skip(SkipReason.OTHER_FILESYSTEM, "mount point, not entered"));
+        return;
+      }
+      walkDirectory(root, child, st.device(), minSize, links, sink);
+    } catch (NativeIOException e) {
+      skip(path, e.errno() == dupex.linux.Errno.EACCES ? new Skip(SkipReason.UNREADABLE, "directory: " + e.getReason()) : Skip.of(e));
     }
   }
 
   /** What lstat said of one directory entry: its stat, or why there is none. */
   private record Lstat(FileStat stat, NativeIOException error) {
-    static Lstat of(Path p) {
+    static Lstat of(Directory dir, byte[] name) {
       try {
-        return new Lstat(Linux.lstat(p), null);
+        return new Lstat(dir.stat(name), null);
       } catch (NativeIOException e) {
         return new Lstat(null, e);
       }
@@ -133,18 +140,18 @@ public final class TreeWalker implements AutoCloseable {
    * statx of a directory's entries, in their order. A large directory is stat'ed by several threads, since on a
    * cold cache each stat waits for its inode to be read.
    */
-  private Lstat[] stat(List<Path> paths) {
-    Lstat[] out = new Lstat[paths.size()];
-    if (pool == null || paths.size() < PARALLEL_STAT_MIN) {
-      for (int i = 0; i < out.length; i++) out[i] = Lstat.of(paths.get(i));
+  private Lstat[] stat(Directory dir, List<Directory.Entry> entries) {
+    Lstat[] out = new Lstat[entries.size()];
+    if (pool == null || entries.size() < PARALLEL_STAT_MIN) {
+      for (int i = 0; i < out.length; i++) out[i] = Lstat.of(dir, entries.get(i).name());
       return out;
     }
-    int chunk = Math.max(16, paths.size() / (parallelism * 4));
+    int chunk = Math.max(16, entries.size() / (parallelism * 4));
     List<Future<?>> parts = new ArrayList<>();
     for (int from = 0; from < out.length; from += chunk) {
       int lo = from, hi = Math.min(out.length, from + chunk);
       parts.add(pool.submit(() -> {
-        for (int i = lo; i < hi; i++) out[i] = Lstat.of(paths.get(i));
+        for (int i = lo; i < hi; i++) out[i] = Lstat.of(dir, entries.get(i).name());
       }));
     }
     for (Future<?> f : parts) {
@@ -165,7 +172,7 @@ public final class TreeWalker implements AutoCloseable {
     if (pool != null) pool.shutdownNow();
   }
 
-  private void visit(Path root, Path path, FileStat st, long device, long minSize, Map<FileId, Pending> links,
+  private void visit(BytePath path, FileStat st, long device, long minSize, Map<FileId, Pending> links,
                      Consumer<FileEntry> sink) {
     if (st.isSymbolicLink()) {
       skip(path, new Skip(SkipReason.SYMLINK, ""));
@@ -209,28 +216,32 @@ public final class TreeWalker implements AutoCloseable {
    * A directory on another device can still be the same filesystem: a btrfs subvolume or snapshot has a device
    * number of its own. Same filesystem UUID means same filesystem (and dedupe across it works).
    */
-  private static boolean sameFilesystem(Path parent, Path child) {
-    try (FileHandle p = FileHandle.openDirectory(parent); FileHandle c = FileHandle.openDirectory(child)) {
-      Optional<UUID> a = p.fsUuid(), b = c.fsUuid();
-      return a.isPresent() && a.equals(b) && p.fsStat().type() == c.fsStat().type();
+  private static boolean sameFilesystem(Directory parent, Directory child) {
+    try {
+      Optional<UUID> a = parent.fsUuid(), b = child.fsUuid();
+      return a.isPresent() && a.equals(b) && parent.fsStat().type() == child.fsStat().type();
     } catch (NativeIOException e) {
       return false;
     }
   }
 
-  private boolean excluded(Path root, Path path) {
-    Path name = path.getFileName();
-    for (PathMatcher m : nameExcludes) if (name != null && m.matches(name)) return true;
+  /** Matches --exclude globs: without a '/', against the name; with one, against the path below the root or the whole path. */
+  private boolean excluded(Root root, BytePath dir, byte[] name) {
+    if (!nameExcludes.isEmpty()) {
+      String text = new String(name, StandardCharsets.UTF_8);
+      for (Glob g : nameExcludes) if (g.matches(text)) return true;
+    }
     if (!pathExcludes.isEmpty()) {
-      Path rel = root.relativize(path);
-      for (PathMatcher m : pathExcludes) if (m.matches(rel) || m.matches(path)) return true;
+      BytePath path = dir.resolve(name);
+      String abs = new String(path.bytes(), StandardCharsets.UTF_8);
+      String rel = new String(path.relativeTo(root.path()), StandardCharsets.UTF_8);
+      for (Glob g : pathExcludes) if (g.matches(rel) || g.matches(abs)) return true;
     }
     return false;
   }
 
-  private void skip(Path path, Skip skip) {
+  private void skip(BytePath path, Skip skip) {
     counters.skip(skip.reason());
     listener.skipped(path, skip.reason(), skip.detail());
   }
-
 }

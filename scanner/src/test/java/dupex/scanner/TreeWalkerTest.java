@@ -2,7 +2,9 @@ package dupex.scanner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dupex.linux.BytePath;
 import dupex.linux.Fixtures;
+import dupex.linux.Root;
 import dupex.linux.LoopFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +18,8 @@ class TreeWalkerTest {
 
   private List<FileEntry> walk(ScanOptions options, ScanCounters counters, long minSize) throws Exception {
     List<FileEntry> out = new ArrayList<>();
-    try (TreeWalker w = new TreeWalker(options, ScanListener.NONE, counters)) {
-      w.walk(dir, minSize, out::add);
+    try (TreeWalker w = new TreeWalker(options, ScanListener.NONE, counters); Root root = Fixtures.root(dir)) {
+      w.walk(root, minSize, out::add);
     }
     return out;
   }
@@ -34,7 +36,7 @@ class TreeWalkerTest {
     LoopFs.run(List.of("mkfifo", dir.resolve("fifo").toString()));
     ScanCounters c = new ScanCounters();
     List<FileEntry> files = walk(ScanOptions.defaults(), c, 1);
-    assertEquals(List.of(dir.resolve("a"), dir.resolve("b/1"), dir.resolve("b/2")), files.stream().map(FileEntry::path).toList());
+    assertEquals(List.of(dir.resolve("a"), dir.resolve("b/1"), dir.resolve("b/2")), files.stream().map(f -> Path.of(f.path().toString())).toList());
     assertEquals(2, c.skipped(SkipReason.SYMLINK));
     assertEquals(1, c.skipped(SkipReason.SPECIAL_FILE));
   }
@@ -47,7 +49,7 @@ class TreeWalkerTest {
     ScanCounters c = new ScanCounters();
     List<FileEntry> files = walk(ScanOptions.defaults(), c, 1);
     assertEquals(1, files.size());
-    assertEquals(List.of(dir.resolve("a"), dir.resolve("m"), dir.resolve("z")), files.get(0).paths());
+    assertEquals(List.of(dir.resolve("a"), dir.resolve("m"), dir.resolve("z")), files.get(0).paths().stream().map(BytePath::toString).map(Path::of).toList());
     assertEquals(1, c.filesSeen.get());
     assertEquals(100, c.bytesSeen.get());
   }
@@ -59,7 +61,7 @@ class TreeWalkerTest {
     Fixtures.write(dir.resolve("cache/b.dat"), new byte[100]);
     Fixtures.write(dir.resolve("deep/cache/c.dat"), new byte[100]);
     ScanOptions o = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of("*.tmp", "cache"), 1);
-    assertEquals(List.of(dir.resolve("keep/a.dat")), walk(o, new ScanCounters(), 1).stream().map(FileEntry::path).toList());
+    assertEquals(List.of(dir.resolve("keep/a.dat")), walk(o, new ScanCounters(), 1).stream().map(f -> Path.of(f.path().toString())).toList());
     ScanOptions rel = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of("deep/cache"), 1);
     assertEquals(3, walk(rel, new ScanCounters(), 1).size());
   }
@@ -75,7 +77,7 @@ class TreeWalkerTest {
     Files.createSymbolicLink(dir.resolve("big/zz-link"), expected.get(0));
     ScanCounters c = new ScanCounters();
     List<FileEntry> files = walk(ScanOptions.defaults(), c, 1);
-    assertEquals(expected, files.stream().map(FileEntry::path).toList());
+    assertEquals(expected, files.stream().map(f -> Path.of(f.path().toString())).toList());
     assertEquals(1, c.skipped(SkipReason.SYMLINK));
     assertEquals(500, c.filesSeen.get());
   }
@@ -97,20 +99,46 @@ class TreeWalkerTest {
     Files.setPosixFilePermissions(dir.resolve("a"), java.util.Set.of());
     try {
       ScanCounters c = new ScanCounters();
-      List<Path> skipped = new ArrayList<>();
+      List<BytePath> skipped = new ArrayList<>();
       List<FileEntry> files = new ArrayList<>();
-      try (TreeWalker w = new TreeWalker(ScanOptions.defaults(), (p, r, d) -> skipped.add(p), c)) {
-        w.walk(dir, 1, files::add);
+      try (TreeWalker w = new TreeWalker(ScanOptions.defaults(), (p, r, d) -> skipped.add(p), c); Root root = Fixtures.root(dir)) {
+        w.walk(root, 1, files::add);
       }
       if ("root".equals(System.getProperty("user.name"))) {
         assertEquals(2, files.size(), "root reads it anyway");
       } else {
-        assertEquals(List.of(dir.resolve("b/y")), files.stream().map(FileEntry::path).toList());
+        assertEquals(List.of(dir.resolve("b/y")), files.stream().map(f -> Path.of(f.path().toString())).toList());
         assertEquals(1, c.skipped(SkipReason.UNREADABLE));
       }
     } finally {
       Files.setPosixFilePermissions(dir.resolve("a"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     }
+  }
+
+  @Test
+  void namesAreBytesWhateverTheLocale() throws Exception {
+    byte[] latin1 = {'c', 'a', 'f', (byte) 0xe9};          // "café" in Latin-1: not UTF-8
+    byte[] newline = "two\nlines".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] utf8 = "Übersicht – 日本".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    BytePath base = Fixtures.bytes(dir);
+    for (byte[] name : List.of(latin1, newline, utf8)) {
+      LoopFs.run(List.of("python3", "-c", "import os,sys; open(os.fsencode(sys.argv[1]) + bytes.fromhex(sys.argv[2]), 'wb').write(b'x' * 100)",
+          dir + "/", java.util.HexFormat.of().formatHex(name)));
+    }
+    List<FileEntry> files = walk(ScanOptions.defaults(), new ScanCounters(), 1);
+    List<BytePath> expected = new ArrayList<>(List.of(base.resolve(latin1), base.resolve(newline), base.resolve(utf8)));
+    java.util.Collections.sort(expected);
+    assertEquals(expected, files.stream().map(FileEntry::path).toList());
+    assertEquals(base + "/caf\\xe9", expected.get(0).toString());
+    assertEquals(base + "/two\\nlines", expected.get(1).toString());
+  }
+
+  @Test
+  void excludesMatchNamesThatAreNotUtf8() throws Exception {
+    LoopFs.run(List.of("python3", "-c", "import os,sys; open(os.fsencode(sys.argv[1]) + b'caf\\xe9.tmp', 'wb').write(b'x' * 100)", dir + "/"));
+    Fixtures.write(dir.resolve("keep"), new byte[100]);
+    ScanOptions o = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of("caf?.tmp"), 1);
+    assertEquals(List.of(dir.resolve("keep")), walk(o, new ScanCounters(), 1).stream().map(f -> Path.of(f.path().toString())).toList());
   }
 
   @Test

@@ -1,0 +1,175 @@
+package dupex.linux;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import jnr.ffi.Pointer;
+
+/**
+ * An open directory: lists its entries by bytes (getdents64), stats and opens what is below it relative to its
+ * descriptor, never following a symlink. A directory swapped for a symlink while dupex works cannot lead it out:
+ * every step is an openat with O_NOFOLLOW from a descriptor dupex already holds, or one openat2 with
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS.
+ */
+public final class Directory implements AutoCloseable {
+  /** d_type values (dirent.h). */
+  public static final int DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10, DT_SOCK = 12;
+  /** One getdents64 call fills this much: about 1,000 entries of average length. */
+  static final int DIRENT_BUFFER = 32 * 1024;
+  static final long SYS_OPENAT2 = 437;
+  /** struct open_how (24 bytes): u64 flags; u64 mode; u64 resolve; all in. */
+  static final int OPEN_HOW_SIZE = 24;
+  static final long RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08;
+  /** Set once openat2 proved missing (ENOSYS); tests set it to exercise the per-component walk. */
+  static volatile boolean noOpenat2;
+
+  private final FileHandle handle;
+  private final BytePath path;
+
+  private Directory(FileHandle handle, BytePath path) {
+    this.handle = handle;
+    this.path = path;
+  }
+
+  /** Opens a directory by its absolute path (following no symlink in its last component). */
+  public static Directory open(BytePath path) throws NativeIOException {
+    int fd = Native.LIBC.openat(Statx.AT_FDCWD, path.cString(), DIR_FLAGS);
+    if (fd < 0) throw new NativeIOException("open", path.toString(), null, Native.errno());
+    return new Directory(new FileHandle(fd, path.toString()), path);
+  }
+
+  private static final int DIR_FLAGS = OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC;
+  static final int FILE_FLAGS = OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK;
+
+  public BytePath path() {
+    return path;
+  }
+
+  /** A directory entry: its name and the type the directory records (DT_UNKNOWN where the filesystem does not). */
+  public record Entry(byte[] name, int type) {}
+
+  /** The entries, without "." and "..", in the order the filesystem returns them. */
+  public List<Entry> entries() throws NativeIOException {
+    List<Entry> out = new ArrayList<>();
+    Pointer buf = Native.allocate(DIRENT_BUFFER);
+    while (true) {
+      long n = Native.LIBC.getdents64(handle.fd(), buf, DIRENT_BUFFER);
+      if (n < 0) {
+        int errno = Native.errno();
+        if (errno == Errno.EINTR) continue;
+        throw new NativeIOException("getdents64", path.toString(), null, errno);
+      }
+      if (n == 0) return out;
+      // struct linux_dirent64: u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[] (NUL-terminated)
+      for (long at = 0; at < n; ) {
+        int reclen = buf.getShort(at + 16) & 0xffff;
+        int type = buf.getByte(at + 18) & 0xff;
+        int len = 0;
+        while (at + 19 + len < at + reclen && buf.getByte(at + 19 + len) != 0) len++;
+        byte[] name = new byte[len];
+        buf.get(at + 19, name, 0, len);
+        if (BytePath.isName(name)) out.add(new Entry(name, type));
+        at += reclen;
+      }
+    }
+  }
+
+  /** statx of an entry, not following it if it is a symlink. */
+  public FileStat stat(byte[] name) throws NativeIOException {
+    Pointer buf = Native.allocate(Statx.SIZE);
+    int rc = Native.LIBC.statx(handle.fd(), cString(name), Statx.AT_SYMLINK_NOFOLLOW, Statx.STATX_BASIC_STATS, buf);
+    if (rc < 0) throw new NativeIOException("statx", path.resolve(name).toString(), null, Native.errno());
+    return Statx.decode(buf);
+  }
+
+  /** Opens a subdirectory; ELOOP or ENOTDIR if the entry is (now) a symlink or not a directory. */
+  public Directory openDirectory(byte[] name) throws NativeIOException {
+    BytePath child = path.resolve(name);
+    int fd = Native.LIBC.openat(handle.fd(), cString(name), DIR_FLAGS);
+    if (fd < 0) throw new NativeIOException("open", child.toString(), null, Native.errno());
+    return new Directory(new FileHandle(fd, child.toString()), child);
+  }
+
+  /**
+   * Opens {@code target}, which lies below this directory, without following any symlink on the way and without
+   * leaving this directory: openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), or where the kernel lacks it (before
+   * 5.6, or a seccomp filter that refuses it) one openat(O_NOFOLLOW) per component.
+   */
+  FileHandle openBelow(BytePath target, int flags, int mode) throws NativeIOException {
+    return openBelow(target, flags, mode, target.toString());
+  }
+
+  FileHandle openBelow(BytePath target, int flags, int mode, String shown) throws NativeIOException {
+    byte[] rel = target.relativeTo(path);
+    if (rel.length == 0) throw new IllegalArgumentException("not below " + path + ": " + target);
+    if (!noOpenat2) {
+      Pointer how = Native.allocate(OPEN_HOW_SIZE);
+      how.putLong(0, flags);
+      how.putLong(8, mode);
+      how.putLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+      long fd = Native.LIBC.syscall(SYS_OPENAT2, handle.fd(), cString(rel), how, OPEN_HOW_SIZE);
+      if (fd >= 0) return new FileHandle((int) fd, shown);
+      int errno = Native.errno();
+      if (errno != Errno.ENOSYS && errno != Errno.EPERM) throw new NativeIOException("openat2", shown, null, errno);
+      if (errno == Errno.ENOSYS) noOpenat2 = true;
+    }
+    List<byte[]> names = target.namesBelow(path);
+    int dirfd = handle.fd();
+    try {
+      for (int i = 0; i < names.size(); i++) {
+        boolean last = i == names.size() - 1;
+        int fd = Native.LIBC.openat(dirfd, cString(names.get(i)), last ? flags | OpenFlags.O_NOFOLLOW : DIR_FLAGS, mode);
+        if (fd < 0) {
+          int errno = Native.errno();
+          // O_DIRECTORY | O_NOFOLLOW on a symlink says ENOTDIR; say ELOOP, as openat2 does
+          if (errno == Errno.ENOTDIR && !last && isSymlink(dirfd, names.get(i))) errno = Errno.ELOOP;
+          throw new NativeIOException("openat", shown, null, errno);
+        }
+        if (dirfd != handle.fd()) Native.LIBC.close(dirfd);
+        dirfd = fd;
+      }
+      int fd = dirfd;
+      dirfd = handle.fd();
+      return new FileHandle(fd, shown);
+    } finally {
+      if (dirfd != handle.fd()) Native.LIBC.close(dirfd);
+    }
+  }
+
+  int fd() {
+    return handle.fd();
+  }
+
+  private static boolean isSymlink(int dirfd, byte[] name) {
+    Pointer buf = Native.allocate(Statx.SIZE);
+    if (Native.LIBC.statx(dirfd, cString(name), Statx.AT_SYMLINK_NOFOLLOW, Statx.STATX_BASIC_STATS, buf) < 0) return false;
+    return Statx.decode(buf).isSymbolicLink();
+  }
+
+  static byte[] cString(byte[] b) {
+    return java.util.Arrays.copyOf(b, b.length + 1);
+  }
+
+  public FileStat stat() throws NativeIOException {
+    return handle.stat();
+  }
+
+  public FsStat fsStat() throws NativeIOException {
+    return handle.fsStat();
+  }
+
+  public Optional<UUID> fsUuid() {
+    return handle.fsUuid();
+  }
+
+  /** syncfs(2) of the filesystem holding this directory. */
+  public void syncFilesystem() throws NativeIOException {
+    handle.syncFilesystem();
+  }
+
+  @Override
+  public void close() throws NativeIOException {
+    handle.close();
+  }
+}
