@@ -2,6 +2,9 @@ package dupex.cli;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +20,7 @@ import java.util.Locale;
 
 /**
  * The JSON form of dupex's results (schema dupex/1): records serialised by Jackson, paths as strings (file names
- * that are not UTF-8 with each such byte as U+DC80 + byte, as Python's surrogateescape: lossless), skip
+ * that are not UTF-8 with each such byte b as the lone surrogate U+DC00 + b, as Python's surrogateescape: lossless), skip
  * reasons in lower case ("too_small"), parts of a result that did not happen left out rather than null.
  */
 final class Json {
@@ -25,6 +28,25 @@ final class Json {
   static final ObjectMapper MAPPER = mapper();
 
   private Json() {}
+
+  /**
+   * JSON's standard escapes, plus every UTF-16 surrogate as a JSON \\u escape: a name byte that is not UTF-8 is a lone
+   * surrogate (see {@link BytePath#toJsonString}) that no output encoding could carry; escaped, it survives any.
+   */
+  private static final class SurrogateEscapes extends CharacterEscapes {
+    private final int[] ascii = standardAsciiEscapesForJSON();
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      if (ch < 0xD800 || ch > 0xDFFF) return null;
+      return new SerializedString(String.format(Locale.ROOT, "\\u%04x", ch));
+    }
+  }
 
   private static ObjectMapper mapper() {
     SimpleModule dupex = new SimpleModule("dupex");
@@ -47,7 +69,9 @@ final class Json {
         gen.writeFieldName(value.name().toLowerCase(Locale.ROOT));
       }
     });
-    return new ObjectMapper().registerModule(dupex).setSerializationInclusion(JsonInclude.Include.NON_NULL)
+    ObjectMapper mapper = new ObjectMapper();
+    mapper.getFactory().setCharacterEscapes(new SurrogateEscapes());
+    return mapper.registerModule(dupex).setSerializationInclusion(JsonInclude.Include.NON_NULL)
         .enable(SerializationFeature.INDENT_OUTPUT).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   }
 }

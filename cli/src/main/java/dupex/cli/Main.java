@@ -1,7 +1,11 @@
 package dupex.cli;
 
 import dupex.linux.Linux;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
@@ -27,8 +31,10 @@ public final class Main implements Runnable {
     AtomicBoolean cancelled = new AtomicBoolean();
     installSignalHandlers(cancelled);
     Session session = new Session(System.getenv(), Linux.isatty(2), cancelled::get, Arguments.of(args));
-    PrintWriter out = new PrintWriter(System.out, true);
-    PrintWriter err = new PrintWriter(System.err, true);
+    // dupex writes UTF-8 whatever the locale (under cron's empty environment Java would print '?' for every
+    // non-ASCII character); names that are not UTF-8 are escaped before they get here.
+    PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true);
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
     int code = run(args, out, err, session);
     out.flush();
     err.flush();

@@ -80,6 +80,18 @@ final class StatusCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
+  /** Roots as the JSON summary wrote them, shown escaped like every path dupex prints. */
+  private static List<String> shown(List<String> roots) {
+    if (roots == null) return List.of();
+    return roots.stream().map(r -> {
+      try {
+        return dupex.linux.BytePath.fromJsonString(r).toString();
+      } catch (IllegalArgumentException e) {
+        return r;
+      }
+    }).toList();
+  }
+
   private static void print(PrintWriter out, Path root, List<IndexStatus> all) throws IOException {
     if (all.isEmpty()) out.println("no index under " + root + " yet: run 'dupex scan PATH' or 'dupex dedupe PATH'");
     for (IndexStatus n : all) {
@@ -93,7 +105,7 @@ final class StatusCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "  %-14s %s%n", "index size", Units.bytes(n.indexBytes()));
       if (n.lastRun() == null) continue;
       LastRun last = Json.MAPPER.treeToValue(n.lastRun(), LastRun.class);
-      out.printf(Locale.ROOT, "  %-14s %s %s at %s%n", "last run", last.command(), last.roots(), last.finishedAt());
+      out.printf(Locale.ROOT, "  %-14s %s %s at %s%n", "last run", last.command(), shown(last.roots()), last.finishedAt());
       if (last.plan() != null) {
         out.printf(Locale.ROOT, "  %-14s %s in %d ranges (about %s could be freed)%n", "duplicate",
             Units.bytes(last.plan().duplicateBytes()), last.plan().ranges(), Units.bytes(last.plan().estimatedFreedBytes()));

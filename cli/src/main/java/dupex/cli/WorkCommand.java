@@ -100,7 +100,11 @@ abstract class WorkCommand implements Callable<Integer> {
     last.remove("directories");
     last.put("command", mode().name().toLowerCase(Locale.ROOT));
     last.put("finishedAt", Instant.now().toString());
-    index.putMeta("lastRun", last.toString());
+    try {
+      index.putMeta("lastRun", Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(last));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a run summary that Jackson cannot write", e);
+    }
   }
 
   /** The whole command's result: what every filesystem's run did. */

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dupex.linux.BytePath;
 import dupex.linux.Fixtures;
 import dupex.linux.LoopFs;
 import dupex.linux.RealFsTest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,5 +71,63 @@ abstract class CliContract extends RealFsTest {
       assertEquals(1, second.err().lines().count(), second.err());
       assertTrue(second.err().contains("in use by another dupex run"), second.err());
     }
+  }
+
+  /**
+   * Cron runs dupex with an almost empty environment (no LANG, or one naming a locale that is not installed):
+   * names that are not ASCII, not UTF-8 or hold a newline are scanned, deduped and reported all the same, text
+   * escaped on one line, JSON lossless; a non-ASCII root given as an argument is found too.
+   */
+  @Test
+  void cronsEmptyEnvironmentScansAndDedupesEveryNameTheKernelAccepts() throws Exception {
+    BytePath dir = Fixtures.bytes(root).resolve("Fotos – 2024".getBytes(StandardCharsets.UTF_8));
+    byte[][] names = {"Übersicht.jpg".getBytes(StandardCharsets.UTF_8), {'c', 'a', 'f', (byte) 0xe9, '.', 'j', 'p', 'g'},
+        "two\nlines.jpg".getBytes(StandardCharsets.UTF_8)};
+    Path content = Fixtures.writeRandom(Files.createTempFile("cron", ".dat"), 7, 4 * MiB);
+    try {
+      for (byte[] n : names) Fixtures.copyAs(content, dir.resolve(n));
+    } finally {
+      Files.delete(content);
+    }
+    String before = Fixtures.treeChecksums(root);
+    List<List<String>> environments = new java.util.ArrayList<>(List.of(
+        List.of("env", "-i", "PATH=/usr/bin:/bin"),
+        List.of("env", "-i", "PATH=/usr/bin:/bin", "LANG=de_DE.UTF-8")));  // a locale that is not installed
+    Path jdk25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+    if (Files.isExecutable(jdk25)) environments.add(List.of("env", "-i", "PATH=/usr/bin:/bin", "JAVA=" + jdk25));
+
+    for (List<String> env : environments) {
+      Launcher.Result report = Launcher.finish(Launcher.start(env, "report", "--json", "--index", index.toString(), root.toString()));
+      assertEquals(0, report.code(), env + "\n" + report);
+      assertEquals("", report.err(), env.toString());
+      JsonNode fsJson = report.json().at("/filesystems/0");
+      assertEquals(3, fsJson.at("/scan/filesSeen").asLong(), env + " " + fsJson);
+      assertEquals(8 * MiB, fsJson.at("/plan/duplicateBytes").asLong(), env + " " + fsJson);
+      java.util.Set<BytePath> reported = new java.util.TreeSet<>();
+      JsonNode largest = fsJson.get("largest").get(0);
+      reported.add(BytePath.fromJsonString(largest.at("/source/path").asText()));
+      for (JsonNode d : largest.get("destinations")) reported.add(BytePath.fromJsonString(d.get("path").asText()));
+      java.util.Set<BytePath> expected = new java.util.TreeSet<>();
+      for (byte[] n : names) expected.add(dir.resolve(n));
+      assertEquals(expected, reported, "JSON gives every name back byte for byte");
+    }
+
+    Launcher.Result text = Launcher.finish(Launcher.start(environments.get(0), "report", "--index", index.toString(), root.toString()));
+    assertEquals(0, text.code(), text.toString());
+    assertTrue(text.out().contains("Fotos – 2024/two\\nlines.jpg"), "a newline in a name is escaped: " + text.out());
+    assertTrue(text.out().contains("Fotos – 2024/caf\\xe9.jpg"), "a byte that is not UTF-8 is escaped: " + text.out());
+    assertTrue(text.out().contains("Fotos – 2024/Übersicht.jpg"), "UTF-8 is printed as UTF-8: " + text.out());
+
+    // The non-ASCII directory as the argument, passed as bytes by the kernel and decoded by nobody.
+    long freeBefore = fs.freeBytes();
+    Launcher.Result dedupe = Launcher.finish(Launcher.start(environments.get(environments.size() - 1),
+        "dedupe", "--json", "--index", index.toString(), root + "/Fotos – 2024"));
+    assertEquals(0, dedupe.code(), dedupe.toString());
+    assertEquals("", dedupe.err());
+    assertEquals(BytePath.fromJsonString(dedupe.json().at("/filesystems/0/roots/0").asText()), dir);
+    assertEquals(8 * MiB, dedupe.json().at("/filesystems/0/dedupe/bytesDeduped").asLong(), dedupe.toString());
+    long freed = fs.freeBytes() - freeBefore;
+    assertTrue(freed >= 8 * MiB * 95 / 100, "two of three copies freed: " + freed);
+    assertEquals(before, Fixtures.treeChecksums(root), "no file's content changed");
   }
 }

@@ -146,7 +146,7 @@ public final class BytePath implements Comparable<BytePath> {
 
   /**
    * Text for JSON, lossless: the UTF-8 decoding where the bytes are UTF-8, and each byte that is not as the lone
-   * surrogate U+DC80 + byte (Python's "surrogateescape", PEP 383: {@code os.fsencode(json.loads(...))} gives the
+   * surrogate U+DC00 + byte (U+DC80-U+DCFF) (Python's "surrogateescape", PEP 383: {@code os.fsencode(json.loads(...))} gives the
    * bytes back). {@link #fromJsonString} reverses it.
    */
   public String toJsonString() {

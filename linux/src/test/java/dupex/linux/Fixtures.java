@@ -31,6 +31,31 @@ public final class Fixtures {
     return Root.open(bytes(p));
   }
 
+  /**
+   * Copies {@code src} (no reflink) to a path given as bytes, which java.nio could not name under every locale:
+   * through sh's printf with each byte as an octal escape. Parent directories are made as needed.
+   */
+  public static void copyAs(Path src, BytePath dest) throws IOException {
+    StringBuilder octal = new StringBuilder();
+    for (byte b : dest.bytes()) octal.append(String.format("\\%03o", b & 0xff));
+    LoopFs.run(List.of("sh", "-c", "d=$(printf '" + octal + "x'); d=${d%x}; mkdir -p \"$(dirname \"$d\")\" && cp --reflink=never \"$1\" \"$d\"",
+        "sh", src.toString()));
+  }
+
+  /** sha256sum of every regular file below {@code dir}, by name bytes, in one string: equal strings, equal trees. */
+  public static String treeChecksums(Path dir) throws IOException {
+    Process p = new ProcessBuilder("sh", "-c", "cd \"$1\" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum", "sh", dir.toString())
+        .redirectErrorStream(true).start();
+    try {
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+      if (p.waitFor() != 0) throw new IOException("sha256sum failed: " + out);
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
   public static byte[] randomBytes(long seed, int length) {
     byte[] b = new byte[length];
     SplittableRandom r = new SplittableRandom(seed);

@@ -121,10 +121,8 @@ class TreeWalkerTest {
     byte[] newline = "two\nlines".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     byte[] utf8 = "Übersicht – 日本".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     BytePath base = Fixtures.bytes(dir);
-    for (byte[] name : List.of(latin1, newline, utf8)) {
-      LoopFs.run(List.of("python3", "-c", "import os,sys; open(os.fsencode(sys.argv[1]) + bytes.fromhex(sys.argv[2]), 'wb').write(b'x' * 100)",
-          dir + "/", java.util.HexFormat.of().formatHex(name)));
-    }
+    Path content = Fixtures.write(Files.createTempFile("walker", ".dat"), new byte[100]);
+    for (byte[] name : List.of(latin1, newline, utf8)) Fixtures.copyAs(content, base.resolve(name));
     List<FileEntry> files = walk(ScanOptions.defaults(), new ScanCounters(), 1);
     List<BytePath> expected = new ArrayList<>(List.of(base.resolve(latin1), base.resolve(newline), base.resolve(utf8)));
     java.util.Collections.sort(expected);
@@ -135,7 +133,8 @@ class TreeWalkerTest {
 
   @Test
   void excludesMatchNamesThatAreNotUtf8() throws Exception {
-    LoopFs.run(List.of("python3", "-c", "import os,sys; open(os.fsencode(sys.argv[1]) + b'caf\\xe9.tmp', 'wb').write(b'x' * 100)", dir + "/"));
+    Fixtures.copyAs(Fixtures.write(Files.createTempFile("walker", ".dat"), new byte[100]),
+        Fixtures.bytes(dir).resolve(new byte[] {'c', 'a', 'f', (byte) 0xe9, '.', 't', 'm', 'p'}));
     Fixtures.write(dir.resolve("keep"), new byte[100]);
     ScanOptions o = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of("caf?.tmp"), 1);
     assertEquals(List.of(dir.resolve("keep")), walk(o, new ScanCounters(), 1).stream().map(f -> Path.of(f.path().toString())).toList());
