@@ -13,6 +13,8 @@ import dupex.linux.Fixtures;
 import dupex.linux.Linux;
 import dupex.linux.LoopFs;
 import dupex.linux.RealFsTest;
+import dupex.linux.Strace;
+import dupex.dedupe.PlanTotals;
 import dupex.scanner.FileId;
 import dupex.scanner.FileScan;
 import dupex.scanner.ScanOptions;
@@ -303,5 +305,72 @@ abstract class DedupeContract extends RealFsTest {
     assertTrue(r.dedupe().stoppedByDeadline());
     assertEquals(0, r.dedupe().requests());
     assertEquals(before, Fixtures.checksums(fs.root()));
+  }
+
+  /** When a directory inside the root is swapped for a symlink to a directory outside it. */
+  enum Swap { DURING_THE_WALK, BEFORE_PLANNING, BEFORE_DEDUPE }
+
+  /**
+   * A directory of the root swapped for a symlink to an outside directory holding the same bytes, at three moments:
+   * between listing the root and entering the directory, after the scan, after the plan. strace (-y: the path each
+   * returned descriptor names) shows that no file outside is ever opened; FIEMAP shows nothing outside is shared.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Swap.class)
+  void aDirectorySwappedForASymlinkNeverLeadsOutsideTheRoot(Swap when) throws Exception {
+    Path outside = Files.createDirectory(fs.root().resolve("outside"));
+    for (int i = 0; i < 4; i++) {
+      Fixtures.writeRandom(root.resolve("inside/f" + i), 40 + i, 2 * MiB);
+      Fixtures.writeRandom(root.resolve("copies/f" + i), 40 + i, 2 * MiB);
+      Fixtures.writeRandom(outside.resolve("f" + i), 40 + i, 2 * MiB);
+    }
+    LoopFs.run(List.of("mkfifo", root.resolve("a-fifo").toString())); // skipped while the root is walked, before "copies" and "inside"
+    Map<Path, String> sums = Fixtures.checksums(fs.root().resolve("outside"));
+    Runnable swap = () -> {
+      try {
+        Files.move(root.resolve("inside"), fs.root().resolve("moved"));
+        Files.createSymbolicLink(root.resolve("inside"), outside);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    RunResult r;
+    Strace trace = Strace.attach();
+    try {
+      r = run(Pipeline.Mode.DEDUPE, DedupeOptions.defaults(), new Recorder() {
+        @Override
+        public void skipped(BytePath path, SkipReason reason, String detail) {
+          super.skipped(path, reason, detail);
+          if (when == Swap.DURING_THE_WALK && reason == SkipReason.SPECIAL_FILE) swap.run();
+        }
+
+        @Override
+        public void planning() {
+          if (when == Swap.BEFORE_PLANNING) swap.run();
+        }
+
+        @Override
+        public void deduping(PlanTotals plan) {
+          if (when == Swap.BEFORE_DEDUPE) swap.run();
+        }
+      });
+    } finally {
+      trace.close();
+    }
+    try {
+      assertTrue(trace.opensUnder(root).size() > 0, "strace saw the run");
+      assertEquals(List.of(), trace.opensUnder(outside), "nothing outside the root is opened");
+      assertEquals(List.of(), trace.opensUnder(fs.root().resolve("moved")), "nor the directory moved away");
+    } finally {
+      trace.delete();
+    }
+    assertTrue(java.nio.file.Files.isSymbolicLink(root.resolve("inside")), "the swap happened");
+    for (int i = 0; i < 4; i++) assertEquals(0, Fixtures.sharedBytes(outside.resolve("f" + i)), "outside f" + i + " is not shared");
+    assertEquals(sums, Fixtures.checksums(outside));
+    if (when == Swap.DURING_THE_WALK) {
+      assertEquals(0, r.scan().filesHashed() - 4, "only copies/ was hashed: " + r.scan());
+    } else {
+      assertTrue(skips.stream().anyMatch(s -> s.startsWith("VANISHED " + root.resolve("inside")) && s.endsWith("replaced by a symlink")), skips.toString());
+    }
   }
 }

@@ -95,6 +95,14 @@ public final class LoopFs implements AutoCloseable {
     Assumptions.abort(message);
   }
 
+  /** Skips the test when {@code tool} is not installed; fails instead under CI=true. */
+  public static void requireTool(String tool) {
+    if (which(tool) != null) return;
+    String message = "test needs " + tool + ", which is not installed";
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(message + " (CI=true: failing, not skipping)");
+    Assumptions.abort(message);
+  }
+
   private static Path which(String tool) {
     for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/local/bin")) {
       Path p = Paths.get(dir, tool);
