@@ -93,14 +93,24 @@ public final class RangeDeduper {
   private void runJob(DedupeJob job, BooleanSupplier cancelled) throws IOException {
     counters.jobs++;
     ScannedFiles.Open src = files.open(job.src(), false);
+    long srcOffset = job.srcOffset();
+    List<DedupeJob.Dest> copies = job.dests();
+    // A source that vanished or changed must not cost the copies their dedupe: the first copy that opens takes its place.
+    for (int k = 0; src == null && k < copies.size(); k++) {
+      src = files.open(copies.get(k).file(), false);
+      if (src != null) {
+        srcOffset = copies.get(k).offset();
+        copies = copies.subList(k + 1, copies.size());
+      }
+    }
     if (src == null) return;
     List<ScannedFiles.Open> dests = new ArrayList<>();
     List<Long> offsets = new ArrayList<>();
     try {
-      for (DedupeJob.Dest d : job.dests()) {
+      for (DedupeJob.Dest d : copies) {
         ScannedFiles.Open o = files.open(d.file(), true);
         if (o == null) continue;
-        if (sameBlocks(src.file(), job.srcOffset(), o.file(), d.offset(), job.length())) {
+        if (sameBlocks(src.file(), srcOffset, o.file(), d.offset(), job.length())) {
           counters.bytesAlreadyShared += job.length();
           o.close();
           continue;
@@ -117,9 +127,9 @@ public final class RangeDeduper {
         long len = Math.min(round, job.length() - off);
         List<DedupeTarget> targets = new ArrayList<>(dests.size());
         for (int i = 0; i < dests.size(); i++) targets.add(new DedupeTarget(dests.get(i).file(), offsets.get(i) + off));
-        warm(src.file(), job.srcOffset() + off, len);
+        warm(src.file(), srcOffset + off, len);
         for (DedupeTarget t : targets) warm(t.file(), t.offset(), len);
-        List<DedupeOutcome> outcomes = dedupeRound(src.file(), job.srcOffset() + off, len, targets);
+        List<DedupeOutcome> outcomes = dedupeRound(src.file(), srcOffset + off, len, targets);
         for (int i = outcomes.size() - 1; i >= 0; i--) {
           ScannedFiles.Open d = dests.get(i);
           if (!settled(outcomes.get(i), d.record(), src.record(), offsets.get(i) + off)) continue;

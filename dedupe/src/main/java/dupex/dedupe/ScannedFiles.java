@@ -5,6 +5,7 @@ import dupex.index.FileRecord;
 import dupex.index.IndexException;
 import dupex.linux.OpenFile;
 import dupex.linux.Reopened;
+import dupex.linux.Root;
 import dupex.scanner.FileId;
 import dupex.scanner.Skip;
 import dupex.scanner.SkipReason;
@@ -13,7 +14,8 @@ import java.util.Set;
 
 /**
  * Opens the files of a plan for dedupe, each checked to be the file that was scanned, and remembers the ones
- * that were not: a file is reported once, and one that changed is marked stale so the next scan hashes it again.
+ * that were not: a file is reported once, one that changed is marked stale so the next scan hashes it again, and
+ * one that is gone is forgotten.
  */
 final class ScannedFiles {
   /** A scanned file, open and unchanged. */
@@ -62,6 +64,8 @@ final class ScannedFiles {
       index.invalidate(id);
       skip(rec, new Skip(SkipReason.CHANGED, ((Reopened.Changed<?>) r).what() + " changed since the scan; it will be hashed again"));
     } else {
+      // Gone from disk (deleted, renamed, replaced): its entry is dropped now rather than planned again next run.
+      if (r instanceof Reopened.Gone<?> g && !Root.OUTSIDE.equals(g.detail())) index.forget(id);
       skip(rec, Skip.of(r));
     }
     return null;

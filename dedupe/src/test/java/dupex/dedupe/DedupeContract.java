@@ -54,8 +54,12 @@ abstract class DedupeContract extends RealFsTest {
   }
 
   RunResult run(Pipeline.Mode mode, DedupeOptions options, RunListener listener) throws Exception {
-    try (BlockIndex index = openIndex(); Root r = Fixtures.root(root)) {
-      var request = new Pipeline.Request(List.of(r), Linux.statfs(root), mode, ScanOptions.defaults(), options, 10);
+    return run(root, mode, ScanOptions.defaults(), options, listener);
+  }
+
+  RunResult run(Path top, Pipeline.Mode mode, ScanOptions scan, DedupeOptions options, RunListener listener) throws Exception {
+    try (BlockIndex index = openIndex(); Root r = Fixtures.root(top)) {
+      var request = new Pipeline.Request(List.of(r), Linux.statfs(top), mode, scan, options, 10);
       return Pipeline.run(index, request, listener, () -> false);
     }
   }
@@ -372,5 +376,66 @@ abstract class DedupeContract extends RealFsTest {
     } else {
       assertTrue(skips.stream().anyMatch(s -> s.startsWith("VANISHED " + root.resolve("inside")) && s.endsWith("replaced by a symlink")), skips.toString());
     }
+  }
+
+  /**
+   * A run with --min-size and --exclude dedupes only what it saw, and the next normal run hashes nothing again: files
+   * a filter skipped stay in the index (only files gone from disk are forgotten).
+   */
+  @Test
+  void filteredRunsDedupeOnlyWhatTheySawAndForgetNothing() throws Exception {
+    for (int i = 0; i < 4; i++) Fixtures.writeRandom(root.resolve("small/s" + i), 70 + i, 64 * 1024);
+    Path a = Fixtures.writeRandom(root.resolve("big/a"), 80, 8 * MiB), b = Fixtures.writeRandom(root.resolve("big/b"), 80, 8 * MiB);
+    Path x = Fixtures.writeRandom(root.resolve("keep/x"), 81, 4 * MiB), y = Fixtures.writeRandom(root.resolve("keep/y"), 81, 4 * MiB);
+    assertUnshared(a, b, x, y);
+    assertEquals(8, run(root, Pipeline.Mode.SCAN, ScanOptions.defaults(), DedupeOptions.defaults(), new Recorder()).scan().filesHashed());
+
+    ScanOptions filtered = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, MiB, List.of("keep"), 2);
+    RunResult r = run(root, Pipeline.Mode.DEDUPE, filtered, DedupeOptions.defaults(), new Recorder());
+    assertEquals(2, r.scan().filesSeen(), r.scan().toString());
+    assertEquals(8L * MiB, r.dedupe().bytesDeduped(), "big/a and big/b only");
+    assertSameBlocks(a, b, 0, 8 * MiB);
+    assertUnshared(x, y);
+
+    RunResult again = run(root, Pipeline.Mode.SCAN, ScanOptions.defaults(), DedupeOptions.defaults(), new Recorder());
+    assertEquals(0, again.scan().filesHashed(), "nothing the filters skipped was forgotten: " + again.scan());
+    assertEquals(8, again.scan().filesUnchanged());
+  }
+
+  /**
+   * The index is per filesystem, a run per set of roots: files indexed under another root are not planned, and
+   * when the source of a range vanishes during the run the copies left are shared with each other.
+   */
+  @Test
+  void aRunPlansOnlyItsRootsAndAVanishedSourceCostsTheCopiesNothing() throws Exception {
+    Path y1 = Fixtures.writeRandom(root.resolve("y1/a"), 90, 4 * MiB);
+    run(root.resolve("y1"), Pipeline.Mode.SCAN, ScanOptions.defaults(), DedupeOptions.defaults(), new Recorder());
+    Path[] z = new Path[3];
+    for (int i = 0; i < 3; i++) z[i] = Fixtures.writeRandom(root.resolve("y2/z" + i), 90, 4 * MiB);
+    Files.delete(y1);
+    assertUnshared(z);
+    FileId[] ids = new FileId[3];
+    for (int i = 0; i < 3; i++) ids[i] = new FileId(Linux.lstat(z[i]).device(), Linux.lstat(z[i]).inode());
+    int source = 0; // the planner's source among equals: the lowest file id
+    for (int i = 1; i < 3; i++) if (ids[i].compareTo(ids[source]) < 0) source = i;
+    Path gone = z[source];
+    RunResult r = run(root.resolve("y2"), Pipeline.Mode.DEDUPE, ScanOptions.defaults(), DedupeOptions.defaults(), new Recorder() {
+      @Override
+      public void deduping(PlanTotals plan) {
+        assertEquals(8L * MiB, plan.duplicateBytes(), "two copies of z against one source; nothing of y1");
+        try {
+          Files.delete(gone);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    });
+    assertTrue(skips.stream().anyMatch(s -> s.startsWith("VANISHED " + gone)), skips.toString());
+    assertTrue(skips.stream().noneMatch(s -> s.contains("/y1/")), "y1 was never planned: " + skips);
+    assertEquals(4L * MiB, r.dedupe().bytesDeduped(), "the two copies left share one another's blocks");
+    List<Path> left = new ArrayList<>(List.of(z));
+    left.remove(gone);
+    assertSameBlocks(left.get(0), left.get(1), 0, 4 * MiB);
+    assertEquals(0, r.failures());
   }
 }

@@ -253,9 +253,38 @@ public final class BlockIndex implements AutoCloseable {
     };
   }
 
-  /** Streams duplicate groups in hash order without loading the index into memory. Close it. */
-  public GroupIterator groups() {
-    return new GroupIterator(store, db.newIterator(blocks), settings.blockSize());
+  /**
+   * Streams duplicate groups in hash order without loading the index into memory, among the files the last scan
+   * saw: not files of other roots on this filesystem, nor files this run's filters skipped or that changed under
+   * the scan. Close it.
+   */
+  public GroupIterator groups() throws IndexException {
+    long epoch = meta("epoch").map(Long::parseLong).orElse(0L);
+    return new GroupIterator(store, db.newIterator(blocks), settings.blockSize(), id -> seenIn(id, epoch));
+  }
+
+  /** Whether a file was seen by the scan of {@code epoch} (reads its record's epoch only). */
+  private boolean seenIn(FileId id, long epoch) throws IndexException {
+    try {
+      byte[] v = db.get(files, Codec.fileKey(id));
+      return v != null && Codec.fileEpoch(v) == epoch;
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+  }
+
+  /** Forgets a file and its postings (it is gone from disk). */
+  public void forget(FileId id) throws IndexException {
+    Optional<FileRecord> rec = get(id);
+    if (rec.isEmpty()) return;
+    try (WriteBatch batch = new WriteBatch()) {
+      deletePostings(batch, rec.get(), hashes(rec.get()));
+      batch.delete(files, Codec.fileKey(id));
+      batch.delete(hashes, Codec.fileKey(id));
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw translate("write", e);
+    }
   }
 
   /** Every file record in key order; for status and reports. */

@@ -68,6 +68,11 @@ final class Codec {
     return b.array();
   }
 
+  /** The epoch field of a files value, without decoding the rest. */
+  static long fileEpoch(byte[] value) {
+    return ByteBuffer.wrap(value).getLong(24);
+  }
+
   static FileRecord fileRecord(byte[] key, byte[] value) {
     ByteBuffer b = ByteBuffer.wrap(value);
     long size = b.getLong(), mtime = b.getLong(), ctime = b.getLong(), epoch = b.getLong(), layout = b.getLong();

@@ -1,13 +1,16 @@
 package dupex.index;
 
+import dupex.scanner.FileId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
 /**
- * Streams the blocks column family in hash order and yields each hash found at two or more places that are not
- * all one physical block. Memory is one group; a group larger than {@link #MAX_MEMBERS} is cut there (and
+ * Streams the blocks column family in hash order and yields each hash found at two or more places of files in
+ * the run's scope that are not all one physical block. Memory is one group; a group larger than {@link #MAX_MEMBERS} is cut there (and
  * counted). When the iteration ends it checks why: a corrupt block ends it too, and must not read as "no more
  * duplicates".
  */
@@ -19,11 +22,36 @@ public final class GroupIterator implements AutoCloseable {
   private final int blockSize;
   private long truncatedGroups;
 
-  GroupIterator(IndexDatabase store, RocksIterator it, int blockSize) {
+  /** Whether a file belongs to the run: the last scan saw it. */
+  interface Scope {
+    boolean contains(FileId id) throws IndexException;
+  }
+
+  /** Scope answers for recently met files: a file's blocks are met in many groups. */
+  private static final int SCOPE_CACHE = 1 << 16;
+  private final Scope scope;
+  private final Map<FileId, Boolean> inScope = new LinkedHashMap<>(1024, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<FileId, Boolean> e) {
+      return size() > SCOPE_CACHE;
+    }
+  };
+
+  GroupIterator(IndexDatabase store, RocksIterator it, int blockSize, Scope scope) {
     this.store = store;
     this.it = it;
     this.blockSize = blockSize;
+    this.scope = scope;
     it.seekToFirst();
+  }
+
+  private boolean inScope(FileId id) throws IndexException {
+    Boolean known = inScope.get(id);
+    if (known == null) {
+      known = scope.contains(id);
+      inScope.put(id, known);
+    }
+    return known;
   }
 
   /**
@@ -37,8 +65,14 @@ public final class GroupIterator implements AutoCloseable {
       List<Posting> members = new ArrayList<>(2);
       boolean truncated = false;
       while (it.isValid() && Codec.blockHash(it.key()) == hash) {
-        if (members.size() < MAX_MEMBERS) members.add(Codec.posting(it.key(), it.value(), blockSize));
-        else truncated = true;
+        Posting p = Codec.posting(it.key(), it.value(), blockSize);
+        if (!inScope(p.file())) {
+          // not this run's: another root's file, or one its filters skipped
+        } else if (members.size() < MAX_MEMBERS) {
+          members.add(p);
+        } else {
+          truncated = true;
+        }
         it.next();
       }
       if (truncated) truncatedGroups++;

@@ -156,7 +156,27 @@ class BlockIndexTest {
       assertFalse(index.get(new FileId(7, 1)).isPresent(), "gone from disk");
       assertTrue(index.get(new FileId(7, 3)).isPresent(), "not under the walked root");
       assertTrue(index.get(excludedId).isPresent(), "still on disk: a filter skipped it");
-      assertEquals(3, groups(index).get(0).members().size());
+      assertEquals(List.of(), groups(index), "only b was seen by the last scan: no group");
+    }
+  }
+
+  @Test
+  void groupsHoldOnlyFilesTheLastScanSaw() throws Exception {
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      long e1 = index.beginRun();
+      index.put(scan(1, "/other/a", new long[] {10, 20}, new long[] {1, 2}), null, e1);
+      index.put(scan(2, "/other/b", new long[] {10, 20}, new long[] {3, 4}), null, e1);
+      long e2 = index.beginRun();
+      index.put(scan(3, "/r/c", new long[] {10, 30}, new long[] {5, 6}), null, e2);
+      index.put(scan(4, "/r/d", new long[] {10, 30}, new long[] {7, 8}), null, e2);
+      List<DupeGroup> g = groups(index);
+      assertEquals(2, g.size(), "hashes 10 and 30 of c and d; a and b belong to another root's run");
+      for (DupeGroup group : g) {
+        assertEquals(List.of(3L, 4L), group.members().stream().map(p -> p.file().inode()).toList());
+      }
+      index.forget(new FileId(7, 4));
+      assertEquals(List.of(), groups(index), "d forgotten: c alone");
+      assertFalse(index.get(new FileId(7, 4)).isPresent());
     }
   }
 
