@@ -31,6 +31,10 @@ final class ScanArgs {
   @Option(names = "--threads", paramLabel = "N", defaultValue = "4", description = "Files read at once. Default: ${DEFAULT-VALUE}.")
   int threads;
 
+  /** Tests of a killed run: how much is hashed between two checkpoints (default 1 GiB, or 30 s). */
+  @Option(names = "--checkpoint-every", paramLabel = "SIZE", hidden = true, converter = Units.SizeConverter.class)
+  Long checkpointEvery;
+
   @Option(names = "--wait", description = "Wait for another dupex run holding the index instead of exiting with 75.")
   boolean wait;
 

@@ -84,6 +84,7 @@ abstract class WorkCommand implements Callable<Integer> {
     Path dir = IndexLocation.forFilesystem(indexRoot, group.key());
     var request = new Pipeline.Request(group.roots(), group.fsStat(), mode(), scanOptions, dedupeOptions, top());
     try (BlockIndex index = IndexOpener.open(dir, new IndexSettings(scanOptions.blockSize()), scanArgs.wait, console, session)) {
+      if (scanArgs.checkpointEvery != null) index.checkpointEvery(java.util.concurrent.TimeUnit.SECONDS.toNanos(30), scanArgs.checkpointEvery);
       RunResult result = Pipeline.run(index, request, console.listener(), session.cancelled());
       FsRun run = new FsRun(group.key(), type, group.paths(), dir, result);
       remember(index, run);

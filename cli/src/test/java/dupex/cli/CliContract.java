@@ -130,4 +130,42 @@ abstract class CliContract extends RealFsTest {
     assertTrue(freed >= 8 * MiB * 95 / 100, "two of three copies freed: " + freed);
     assertEquals(before, Fixtures.treeChecksums(root), "no file's content changed");
   }
+
+  /**
+   * kill -9 at 90% of a first scan: the next run reads only what came after the last checkpoint (here every 32 MiB
+   * hashed), not the whole tree again.
+   */
+  @Test
+  void aFirstScanKilledAt90PercentIsNotReadAgain() throws Exception {
+    int files = 40;
+    long size = 8 * MiB, total = files * size;
+    for (int i = 0; i < files; i++) Fixtures.writeRandom(root.resolve(String.format("t/f%02d", i)), 100 + i, size);
+    LoopFs.run(List.of("sh", "-c", "sync && echo 3 > /proc/sys/vm/drop_caches"));
+    Process p = Launcher.start(List.of(), "scan", "-v", "--progress", "never", "--threads", "2", "--checkpoint-every", "32M",
+        "--index", index.toString(), root.toString());
+    java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+    for (String line; (line = err.readLine()) != null && !line.contains("scanning"); ) {
+      // start-up: wait for the scan to begin
+    }
+    long base = readBytes(p.pid()), at = 0;
+    while (p.isAlive() && (at = readBytes(p.pid()) - base) < total * 9 / 10) Thread.sleep(1);
+    assertTrue(p.isAlive(), "the scan ended before it could be killed (read " + at + " of " + total + ")");
+    p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no close, no flush
+    assertEquals(137, p.exitValue());
+
+    Launcher.Result next = Launcher.run("scan", "--json", "--index", index.toString(), root.toString());
+    assertEquals(0, next.code(), next.toString());
+    long reread = next.json().at("/filesystems/0/scan/bytesRead").asLong();
+    long bound = total - at + 32 * MiB + 2 * size + 8 * MiB; // what came after the last checkpoint, plus the files in flight
+    assertTrue(reread <= bound, "killed after reading " + at + " of " + total + "; the next run read " + reread + " (bound " + bound + ")");
+    assertEquals(files, next.json().at("/filesystems/0/scan/filesSeen").asLong());
+  }
+
+  /** rchar of a process: the bytes its read calls returned. */
+  private static long readBytes(long pid) throws java.io.IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+      if (line.startsWith("rchar:")) return Long.parseLong(line.substring(6).trim());
+    }
+    throw new AssertionError("no rchar in /proc/" + pid + "/io");
+  }
 }

@@ -325,8 +325,8 @@ public final class BlockIndex implements AutoCloseable {
     }
   }
 
-  /** Tests: checkpoint this often instead of every 30 s or 1 GiB hashed. */
-  void checkpointEvery(long nanos, long bytesHashed) {
+  /** Checkpoints this often instead of every 30 s or 1 GiB hashed (tests, and the hidden --checkpoint-every). */
+  public void checkpointEvery(long nanos, long bytesHashed) {
     store.checkpointEvery(nanos, bytesHashed);
   }
 
