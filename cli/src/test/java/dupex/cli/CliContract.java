@@ -133,7 +133,7 @@ abstract class CliContract extends RealFsTest {
 
   /**
    * kill -9 at 90% of a first scan: the next run reads only what came after the last checkpoint (here every 32 MiB
-   * hashed), not the whole tree again.
+   * hashed), not the whole tree again; and the killed run left nothing in its temporary directory.
    */
   @Test
   void aFirstScanKilledAt90PercentIsNotReadAgain() throws Exception {
@@ -141,7 +141,8 @@ abstract class CliContract extends RealFsTest {
     long size = 8 * MiB, total = files * size;
     for (int i = 0; i < files; i++) Fixtures.writeRandom(root.resolve(String.format("t/f%02d", i)), 100 + i, size);
     LoopFs.run(List.of("sh", "-c", "sync && echo 3 > /proc/sys/vm/drop_caches"));
-    Process p = Launcher.start(List.of(), "scan", "-v", "--progress", "never", "--threads", "2", "--checkpoint-every", "32M",
+    Path tmp = Files.createTempDirectory("dupex-tmpdir");
+    Process p = Launcher.start(List.of("env", "DUPEX_TMPDIR=" + tmp), "scan", "-v", "--progress", "never", "--threads", "2", "--checkpoint-every", "32M",
         "--index", index.toString(), root.toString());
     java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
     for (String line; (line = err.readLine()) != null && !line.contains("scanning"); ) {
@@ -152,6 +153,10 @@ abstract class CliContract extends RealFsTest {
     assertTrue(p.isAlive(), "the scan ended before it could be killed (read " + at + " of " + total + ")");
     p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no close, no flush
     assertEquals(137, p.exitValue());
+    try (var left = Files.list(tmp)) {
+      assertEquals(List.of(), left.toList(), "a killed run leaves nothing in its temporary directory (no native library unpacked)");
+    }
+    Files.delete(tmp);
 
     Launcher.Result next = Launcher.run("scan", "--json", "--index", index.toString(), root.toString());
     assertEquals(0, next.code(), next.toString());
