@@ -3,7 +3,6 @@ package dupex.cli;
 import dupex.dedupe.DedupeOptions;
 import dupex.dedupe.Pipeline;
 import dupex.dedupe.RewritePolicy;
-import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -14,10 +13,6 @@ import picocli.CommandLine.Option;
 final class DedupeCommand extends WorkCommand {
   @Option(names = {"-n", "--dry-run"}, description = "Plan only and report what would be done; touch nothing.")
   boolean dryRun;
-
-  @Option(names = "--max-runtime", paramLabel = "DURATION", converter = Units.DurationConverter.class,
-      description = "Start no new dedupe call after this long (e.g. 30m, 2h): the largest ranges go first.")
-  Duration maxRuntime;
 
   @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "With --dry-run: how many ranges and directories to list.")
   int top;
@@ -47,7 +42,7 @@ final class DedupeCommand extends WorkCommand {
   @Override
   DedupeOptions dedupeOptions() throws CliException {
     try {
-      return DedupeOptions.defaults().withMaxRuntime(maxRuntime)
+      return DedupeOptions.defaults()
           .withRewrites(noRewrite ? RewritePolicy.NEVER : RewritePolicy.atLeast(rewriteThreshold));
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, e.getMessage());

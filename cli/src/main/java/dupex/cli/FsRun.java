@@ -41,7 +41,9 @@ record FsRun(String filesystem, String type, List<BytePath> roots, Path index, @
       b.append("; deduped ").append(Units.bytes(dedupe.bytesDeduped())).append(" in ").append(dedupe.jobs())
           .append(" jobs (").append(dedupe.requests()).append(" requests); freed ").append(Units.bytes(dedupe.bytesFreed()));
       if (dedupe.bytesRewritten() > 0) b.append(" (rewrote ").append(Units.bytes(dedupe.bytesRewritten())).append(" to free whole extents)");
-      if (dedupe.stoppedByDeadline()) b.append("; stopped at --max-runtime");
+    }
+    if (result.stoppedByDeadline()) {
+      b.append(plan == null ? "; stopped at --max-runtime while scanning (the next run carries on)" : "; stopped at --max-runtime");
     }
     long failed = result.failures();
     if (failed > 0) b.append("; ").append(failed).append(failed == 1 ? " failure" : " failures");

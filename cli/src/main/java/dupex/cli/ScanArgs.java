@@ -35,6 +35,11 @@ final class ScanArgs {
   @Option(names = "--checkpoint-every", paramLabel = "SIZE", hidden = true, converter = Units.SizeConverter.class)
   Long checkpointEvery;
 
+  @Option(names = "--max-runtime", paramLabel = "DURATION", converter = Units.DurationConverter.class,
+      description = {"Stop after this long (e.g. 30m, 2h), all filesystems together: no new file is read, planned or",
+          "deduped after it (the largest ranges go first); the next run carries on where this one stopped."})
+  java.time.Duration maxRuntime;
+
   @Option(names = "--wait", description = "Wait for another dupex run holding the index instead of exiting with 75.")
   boolean wait;
 

@@ -2,6 +2,7 @@ package dupex.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dupex.dedupe.Deadline;
 import dupex.dedupe.DedupeOptions;
 import dupex.dedupe.Pipeline;
 import dupex.dedupe.RunResult;
@@ -53,7 +54,12 @@ abstract class WorkCommand implements Callable<Integer> {
     Console console = output.console(spec.commandLine().getOut(), spec.commandLine().getErr(), session);
     Instant started = Instant.now();
     ScanOptions scanOptions = scanArgs.scanOptions();
-    DedupeOptions dedupeOptions = dedupeOptions();
+    DedupeOptions dedupeOptions;
+    try {
+      dedupeOptions = dedupeOptions().withDeadline(Deadline.after(scanArgs.maxRuntime));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCode.USAGE, e.getMessage());
+    }
     List<Filesystems.Group> groups = Filesystems.group(scanArgs.paths, session.arguments());
     List<FsRun> runs = new ArrayList<>();
     try {

@@ -1,6 +1,7 @@
 package dupex.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -89,6 +90,19 @@ class CliTest {
     assertTrue(r.out().contains("3.00 MiB  " + data.resolve("b")) || r.out().contains("3.00 MiB  " + data.resolve("a")),
         "per directory: " + r.out());
     assertEquals(before, Fixtures.checksums(data));
+  }
+
+  @Test
+  void maxRuntimeBoundsTheScanTooAndSaysSo() throws Exception {
+    CliRunner r = CliRunner.run("scan", "--max-runtime", "0s", "--index", index.toString(), data.toString());
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("; stopped at --max-runtime while scanning (the next run carries on)"), r.out());
+    CliRunner j = CliRunner.run("report", "--json", "--max-runtime", "0s", "--index", index.toString(), data.toString());
+    assertTrue(j.json().at("/filesystems/0/stoppedByDeadline").asBoolean(), j.out());
+    assertEquals(0, j.json().at("/filesystems/0/scan/bytesRead").asLong());
+    CliRunner full = CliRunner.run("report", "--json", "--index", index.toString(), data.toString());
+    assertFalse(full.json().at("/filesystems/0/stoppedByDeadline").asBoolean(), full.out());
+    assertTrue(full.json().at("/filesystems/0/plan/duplicateBytes").asLong() > 0);
   }
 
   @Test

@@ -3,31 +3,32 @@ package dupex.dedupe;
 import java.time.Duration;
 
 /**
- * How to dedupe: bytes per kernel call (short calls keep file locks short), an optional deadline after which no
- * new call starts, how often to retry a destination busy with a btrfs send (EAGAIN), and on btrfs when to copy the
+ * How to dedupe: bytes per kernel call (short calls keep file locks short), the run's deadline after which no
+ * new scan read, plan step or call starts, how often to retry a destination busy with a btrfs send (EAGAIN), and on btrfs when to copy the
  * remainder of a mostly-shared extent so that the extent is freed.
  */
-public record DedupeOptions(long roundLength, Duration maxRuntime, int busyRetries, Duration busyBackoff,
+public record DedupeOptions(long roundLength, Deadline deadline, int busyRetries, Duration busyBackoff,
                             RewritePolicy rewrites) {
   /** 16-32 MiB rounds: short locks, and a range small enough to read into the page cache just before its call. */
   public static final long DEFAULT_ROUND = 16L << 20;
 
   public DedupeOptions {
     if (roundLength < 4096 || roundLength > (1L << 30)) throw new IllegalArgumentException("round must be from 4 KiB to 1 GiB");
-    if (maxRuntime != null && maxRuntime.isNegative()) throw new IllegalArgumentException("--max-runtime must not be negative");
+    if (deadline == null) throw new IllegalArgumentException("a deadline is needed (Deadline.NONE for none)");
     if (busyRetries < 0) throw new IllegalArgumentException("busyRetries must not be negative");
     if (rewrites == null) throw new IllegalArgumentException("a rewrite policy is needed");
   }
 
   public static DedupeOptions defaults() {
-    return new DedupeOptions(DEFAULT_ROUND, null, 3, Duration.ofSeconds(2), RewritePolicy.DEFAULT);
+    return new DedupeOptions(DEFAULT_ROUND, Deadline.NONE, 3, Duration.ofSeconds(2), RewritePolicy.DEFAULT);
   }
 
-  public DedupeOptions withMaxRuntime(Duration d) {
+  /** The whole run's deadline (--max-runtime): shared by every filesystem of one command. */
+  public DedupeOptions withDeadline(Deadline d) {
     return new DedupeOptions(roundLength, d, busyRetries, busyBackoff, rewrites);
   }
 
   public DedupeOptions withRewrites(RewritePolicy policy) {
-    return new DedupeOptions(roundLength, maxRuntime, busyRetries, busyBackoff, policy);
+    return new DedupeOptions(roundLength, deadline, busyRetries, busyBackoff, policy);
   }
 }

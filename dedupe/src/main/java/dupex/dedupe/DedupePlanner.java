@@ -46,12 +46,17 @@ public final class DedupePlanner {
   }
 
   public DedupePlan plan() throws IndexException {
+    return plan(() -> false);
+  }
+
+  /** Plans the groups met until {@code stop} turns true (the run's deadline): a partial plan is a valid one. */
+  public DedupePlan plan(java.util.function.BooleanSupplier stop) throws IndexException {
     long start = System.nanoTime();
     PlanTotals.Tally totals = new PlanTotals.Tally();
     Spill ranges = index.openSpill("ranges");
     try (Spill pairs = index.openSpill("pairs")) {
       try (GroupIterator groups = index.groups()) {
-        for (DupeGroup g; (g = groups.next()) != null; ) addGroup(g, pairs, totals);
+        for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) addGroup(g, pairs, totals);
         totals.truncatedGroups = groups.truncatedGroups();
       }
       if (btrfsRewrites != null) byDest = index.openSpill("bydest");

@@ -41,7 +41,9 @@ public final class Pipeline {
   private Pipeline() {}
 
   /**
-   * Runs the request on an open index. Stops early (returning what was done) when {@code cancelled} turns true.
+   * Runs the request on an open index. Stops early (returning what was done) when {@code cancelled} turns true or
+   * the request's deadline passes: a scan cut short is not planned (the next run carries on where it stopped), a
+   * plan cut short is a valid smaller plan, and dedupe starts no new call.
    *
    * @throws dupex.linux.DedupeNotSupportedException the filesystem cannot dedupe
    * @throws dupex.index.IndexException the index cannot be read or written
@@ -49,28 +51,33 @@ public final class Pipeline {
    */
   public static RunResult run(BlockIndex index, Request request, RunListener listener, BooleanSupplier cancelled)
       throws IOException {
+    Deadline deadline = request.dedupe().deadline();
+    BooleanSupplier stop = () -> cancelled.getAsBoolean() || deadline.passed();
     ScanCounters live = new ScanCounters();
     listener.scanning(request.roots().stream().map(Root::path).toList(), live);
     ScanTotals scan;
     try {
-      scan = new IndexUpdater(index, request.scan(), listener, live).scan(request.roots(), cancelled);
+      scan = new IndexUpdater(index, request.scan(), listener, live).scan(request.roots(), stop);
     } finally {
       listener.phaseEnded();
     }
-    if (request.mode() == Mode.SCAN || cancelled.getAsBoolean()) return new RunResult(scan, null, null, null, null);
+    if (request.mode() == Mode.SCAN || !scan.complete() || stop.getAsBoolean()) {
+      return new RunResult(scan, null, null, null, null, !scan.complete() && deadline.passed());
+    }
     listener.planning();
     DedupePlanner planner = request.fs().isBtrfs() ? DedupePlanner.btrfs(index, request.dedupe().rewrites(), request.roots())
         : DedupePlanner.perBlock(index);
-    try (DedupePlan plan = planner.plan()) {
+    try (DedupePlan plan = planner.plan(stop)) {
       listener.phaseEnded();
+      boolean planCut = deadline.passed();
       if (request.mode() == Mode.REPORT) {
         PlanReport report = PlanReport.of(index, plan, request.top(), cancelled);
-        return new RunResult(scan, plan.totals(), null, List.copyOf(report.largest), List.copyOf(report.directories));
+        return new RunResult(scan, plan.totals(), null, List.copyOf(report.largest), List.copyOf(report.directories), planCut);
       }
       listener.deduping(plan.totals());
       try {
         DedupeTotals dedupe = new RangeDeduper(index, request.dedupe(), listener, request.roots()).run(plan, cancelled);
-        return new RunResult(scan, plan.totals(), dedupe, null, null);
+        return new RunResult(scan, plan.totals(), dedupe, null, null, planCut || dedupe.stoppedByDeadline());
       } finally {
         listener.phaseEnded();
       }

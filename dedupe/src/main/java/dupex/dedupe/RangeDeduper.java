@@ -38,7 +38,6 @@ public final class RangeDeduper {
   private final ScannedFiles files;
   private final Set<FileId> touched = new TreeSet<>();
   private final ByteBuffer prefetch = ByteBuffer.allocateDirect((8 << 20) + 4096).alignedSlice(4096);
-  private long deadline = Long.MAX_VALUE;
   private ExtentRewriter rewriter;
 
   /** A deduper that opens files only below {@code roots} (open; the caller closes them). */
@@ -63,7 +62,6 @@ public final class RangeDeduper {
    */
   public DedupeTotals run(DedupePlan plan, BooleanSupplier cancelled) throws IOException {
     long start = System.nanoTime();
-    if (options.maxRuntime() != null) deadline = start + options.maxRuntime().toNanos();
     var fsBefore = kernel.syncedFsStat();
     if (options.rewrites().enabled() && fsBefore.isBtrfs()) rewriter = new ExtentRewriter(options.rewrites(), kernel);
     long total = plan.totals().duplicateBytes();
@@ -71,7 +69,7 @@ public final class RangeDeduper {
     try {
       plan.forEachJob(job -> {
         if (cancelled.getAsBoolean()) return false;
-        if (System.nanoTime() > deadline) {
+        if (options.deadline().passed()) {
           counters.stoppedByDeadline = true;
           return false;
         }
@@ -123,7 +121,7 @@ public final class RangeDeduper {
       }
       long round = options.roundLength();
       for (long off = 0; off < job.length() && !dests.isEmpty(); off += round) {
-        if (cancelled.getAsBoolean() || System.nanoTime() > deadline) return;
+        if (cancelled.getAsBoolean() || options.deadline().passed()) return;
         long len = Math.min(round, job.length() - off);
         List<DedupeTarget> targets = new ArrayList<>(dests.size());
         for (int i = 0; i < dests.size(); i++) targets.add(new DedupeTarget(dests.get(i).file(), offsets.get(i) + off));

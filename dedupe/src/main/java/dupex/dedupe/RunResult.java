@@ -7,10 +7,10 @@ import java.util.List;
 /**
  * What a run did on one filesystem: its scan; its plan (null for a scan only); its dedupe pass (null unless it
  * deduped); and for a report, the largest duplicate ranges and the directories holding most duplicate bytes
- * (null otherwise).
+ * (null otherwise); and whether --max-runtime cut it short (the next run carries on where it stopped).
  */
 public record RunResult(ScanTotals scan, PlanTotals plan, DedupeTotals dedupe, List<RangeReport> largest,
-                        List<DirBytes> directories) {
+                        List<DirBytes> directories, boolean stoppedByDeadline) {
   /** A place in a file. */
   public record Place(BytePath path, long offset) {}
 

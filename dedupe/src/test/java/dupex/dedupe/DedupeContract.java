@@ -17,6 +17,7 @@ import dupex.linux.Strace;
 import dupex.dedupe.PlanTotals;
 import dupex.scanner.FileId;
 import dupex.scanner.FileScan;
+import dupex.scanner.ScanCounters;
 import dupex.scanner.ScanOptions;
 import dupex.scanner.SkipReason;
 import java.nio.file.Files;
@@ -58,9 +59,14 @@ abstract class DedupeContract extends RealFsTest {
   }
 
   RunResult run(Path top, Pipeline.Mode mode, ScanOptions scan, DedupeOptions options, RunListener listener) throws Exception {
+    return run(top, mode, scan, options, listener, () -> false);
+  }
+
+  RunResult run(Path top, Pipeline.Mode mode, ScanOptions scan, DedupeOptions options, RunListener listener,
+                java.util.function.BooleanSupplier cancelled) throws Exception {
     try (BlockIndex index = openIndex(); Root r = Fixtures.root(top)) {
       var request = new Pipeline.Request(List.of(r), Linux.statfs(top), mode, scan, options, 10);
-      return Pipeline.run(index, request, listener, () -> false);
+      return Pipeline.run(index, request, listener, cancelled);
     }
   }
 
@@ -301,13 +307,15 @@ abstract class DedupeContract extends RealFsTest {
   }
 
   @Test
-  void aDeadlineStopsBeforeTheNextCall() throws Exception {
+  void aDeadlineBoundsTheWholeRunFromTheScanOn() throws Exception {
     Fixtures.writeRandom(root.resolve("a"), 20, 2 * MiB);
     Fixtures.writeRandom(root.resolve("b"), 20, 2 * MiB);
     before = Fixtures.checksums(fs.root());
-    RunResult r = run(false, DedupeOptions.defaults().withMaxRuntime(Duration.ZERO));
-    assertTrue(r.dedupe().stoppedByDeadline());
-    assertEquals(0, r.dedupe().requests());
+    RunResult r = run(false, DedupeOptions.defaults().withDeadline(new Deadline(System.nanoTime() - 1)));
+    assertTrue(r.stoppedByDeadline());
+    assertFalse(r.scan().complete());
+    assertEquals(0, r.scan().bytesRead(), "no file read after the deadline");
+    assertEquals(null, r.dedupe(), "nor planned or deduped");
     assertEquals(before, Fixtures.checksums(fs.root()));
   }
 
@@ -437,5 +445,29 @@ abstract class DedupeContract extends RealFsTest {
     left.remove(gone);
     assertSameBlocks(left.get(0), left.get(1), 0, 4 * MiB);
     assertEquals(0, r.failures());
+  }
+
+  /** A scan stopped part way (SIGTERM, or --max-runtime) plans nothing, and the next run reads only the rest. */
+  @Test
+  void aScanStoppedPartWayIsNotPlannedAndTheNextRunReadsOnlyTheRest() throws Exception {
+    long total = 0;
+    for (int i = 0; i < 16; i++) total += Fixtures.writeRandom(root.resolve("f" + i), 110 + i % 8, 4 * MiB).toFile().length();
+    ScanCounters[] live = {null};
+    ScanOptions oneReader = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of(), 1);
+    RunResult first = run(root, Pipeline.Mode.DEDUPE, oneReader, DedupeOptions.defaults(), new Recorder() {
+      @Override
+      public void scanning(List<BytePath> roots, ScanCounters counters) {
+        live[0] = counters;
+      }
+    }, () -> live[0] != null && live[0].bytesRead.get() >= 16 * MiB);
+    assertFalse(first.scan().complete());
+    assertEquals(null, first.plan(), "an incomplete scan is not planned");
+    long firstRead = first.scan().bytesRead();
+    assertTrue(firstRead >= 16 * MiB && firstRead < total, "stopped part way: " + first.scan());
+
+    RunResult second = run(root, Pipeline.Mode.DEDUPE, ScanOptions.defaults(), DedupeOptions.defaults(), new Recorder());
+    assertTrue(second.scan().complete());
+    assertEquals(total - firstRead, second.scan().bytesRead(), "the second run reads only what the first did not");
+    assertEquals(8L * 4 * MiB, second.dedupe().bytesDeduped(), "eight files are copies of the other eight");
   }
 }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RangeDeduperTest {
   static final int BS = FakeKernel.BLOCK;
   static final BytePath A = BytePath.of("/data/a"), B = BytePath.of("/data/b"), C = BytePath.of("/data/c");
-  static final DedupeOptions OPTIONS = new DedupeOptions(DedupeOptions.DEFAULT_ROUND, null, 3, Duration.ZERO, RewritePolicy.DEFAULT);
+  static final DedupeOptions OPTIONS = new DedupeOptions(DedupeOptions.DEFAULT_ROUND, Deadline.NONE, 3, Duration.ZERO, RewritePolicy.DEFAULT);
 
   @TempDir Path dir;
   BlockIndex index;
@@ -200,7 +200,7 @@ class RangeDeduperTest {
     byte[] data = Fixtures.randomBytes(11, 2 * BS);
     file(A, data);
     file(B, data.clone());
-    DedupeTotals t = run(OPTIONS.withMaxRuntime(Duration.ZERO));
+    DedupeTotals t = run(OPTIONS.withDeadline(new Deadline(System.nanoTime() - 1)));
     assertTrue(t.stoppedByDeadline());
     assertEquals(0, kernel.dedupeCalls);
   }
