@@ -16,8 +16,11 @@ import java.util.UUID;
 
 /** Checks the PATH arguments, opens them as roots and groups them by filesystem: each filesystem has its own index. */
 final class Filesystems {
-  /** One filesystem's roots (open: close the group): its key (UUID, or device number where none is reported) and statfs. */
-  record Group(String key, FsStat fsStat, List<Root> roots) implements AutoCloseable {
+  /**
+   * One filesystem's roots (open: close the group): its key (UUID, or device number where none is reported), statfs,
+   * and whether it can share blocks (btrfs, XFS with reflink).
+   */
+  record Group(String key, FsStat fsStat, boolean canDedupe, List<Root> roots) implements AutoCloseable {
     List<BytePath> paths() {
       return roots.stream().map(Root::path).toList();
     }
@@ -54,7 +57,8 @@ final class Filesystems {
           Optional<UUID> uuid = root.directory().fsUuid();
           FsStat fs = root.directory().fsStat();
           String key = uuid.map(UUID::toString).orElse("dev-" + Long.toHexString(root.directory().stat().device()));
-          groups.computeIfAbsent(key, k -> new Group(k, fs, new ArrayList<>())).roots().add(root);
+          boolean canDedupe = root.directory().canDedupe();
+          groups.computeIfAbsent(key, k -> new Group(k, fs, canDedupe, new ArrayList<>())).roots().add(root);
         } catch (NativeIOException e) {
           closeQuietly(root);
           throw Failures.of(path, e);

@@ -83,8 +83,8 @@ abstract class WorkCommand implements Callable<Integer> {
                     Console console) throws CliException {
     BytePath root = group.paths().get(0);
     String type = group.fsStat().typeName();
-    if (mode() == Pipeline.Mode.DEDUPE && !group.fsStat().mayDedupe()) {
-      throw new CliException(ExitCode.UNAVAILABLE, root + " is on " + type
+    if (mode() == Pipeline.Mode.DEDUPE && !group.canDedupe()) {
+      throw new CliException(ExitCode.UNAVAILABLE, root + " is on " + type + (group.fsStat().mayDedupe() ? " without reflink" : "")
           + ", which cannot dedupe: btrfs, or XFS made with reflink=1, can ('dupex report' works on any filesystem)");
     }
     Path dir = IndexLocation.forFilesystem(indexRoot, group.key());

@@ -166,6 +166,18 @@ abstract class CliContract extends RealFsTest {
     assertEquals(files, next.json().at("/filesystems/0/scan/filesSeen").asLong());
   }
 
+  /** The README's `dedupe FILE...`: files as roots, deduped with each other. */
+  @Test
+  void dedupeOfFilesGivenByName() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a.iso"), 120, 6 * MiB), b = Fixtures.writeRandom(root.resolve("b.iso"), 120, 6 * MiB);
+    Fixtures.writeRandom(root.resolve("c.iso"), 120, 6 * MiB); // not named: left alone
+    Launcher.Result r = Launcher.run("dedupe", "--json", "--index", index.toString(), a.toString(), b.toString());
+    assertEquals(0, r.code(), r.toString());
+    assertEquals(6L * MiB, r.json().at("/filesystems/0/dedupe/bytesDeduped").asLong(), r.out());
+    assertEquals(0, Fixtures.sharedBytes(root.resolve("c.iso")));
+    assertEquals(6L * MiB, Fixtures.sharedBytes(a));
+  }
+
   /** rchar of a process: the bytes its read calls returned. */
   private static long readBytes(long pid) throws java.io.IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {

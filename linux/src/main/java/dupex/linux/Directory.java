@@ -163,6 +163,21 @@ public final class Directory implements AutoCloseable {
     return handle.fsUuid();
   }
 
+  /**
+   * Whether the filesystem can share blocks at all: btrfs, or XFS made with reflink=1 (XFS_IOC_FSGEOMETRY), so
+   * a run on XFS without it stops before reading anything.
+   */
+  public boolean canDedupe() throws NativeIOException {
+    FsStat fs = fsStat();
+    if (fs.isBtrfs()) return true;
+    if (fs.type() != FsStat.XFS_MAGIC) return false;
+    Pointer geom = Native.allocate(112);
+    if (Native.LIBC.ioctl(handle.fd(), Ioctl.XFS_IOC_FSGEOMETRY_V1, geom) < 0) {
+      throw new NativeIOException("XFS_IOC_FSGEOMETRY", path.toString(), null, Native.errno());
+    }
+    return (geom.getInt(Ioctl.XFS_GEOM_FLAGS) & Ioctl.XFS_FSOP_GEOM_FLAGS_REFLINK) != 0;
+  }
+
   /** syncfs(2) of the filesystem holding this directory. */
   public void syncFilesystem() throws NativeIOException {
     handle.syncFilesystem();

@@ -39,7 +39,11 @@ public final class Fiemap {
       arg.putInt(FM_MAPPED_EXTENTS, 0);
       arg.putInt(FM_EXTENT_COUNT, EXTENTS_PER_CALL);
       int rc = Native.LIBC.ioctl(file.fd(), Ioctl.FS_IOC_FIEMAP, arg);
-      if (rc < 0) throw new NativeIOException("FS_IOC_FIEMAP", file.path(), null, Native.errno());
+      if (rc < 0) {
+        int errno = Native.errno();
+        if (errno == Errno.EOPNOTSUPP || errno == Errno.ENOTTY) return unmapped(file, start, end);
+        throw new NativeIOException("FS_IOC_FIEMAP", file.path(), null, errno);
+      }
       int mapped = arg.getInt(FM_MAPPED_EXTENTS);
       if (mapped == 0) break;
       boolean last = false;
@@ -54,5 +58,15 @@ public final class Fiemap {
       if (last) break;
     }
     return extents;
+  }
+
+  /**
+   * A filesystem that maps no extents (tmpfs, some FUSE and network filesystems): the whole range is data at an
+   * unknown place, so it is read and hashed, and nothing is taken as already shared.
+   */
+  private static List<Extent> unmapped(FileHandle file, long start, long end) throws NativeIOException {
+    long size = file.stat().size();
+    long stop = Math.min(end, size);
+    return stop > start ? List.of(new Extent(start, 0, stop - start, EXTENT_LAST)) : List.of();
   }
 }

@@ -21,7 +21,7 @@ public record FsStat(long type, long blockSize, long totalBytes, long freeBytes,
     return type == BTRFS_MAGIC;
   }
 
-  /** Only btrfs and XFS can dedupe at all; XFS also needs reflink=1, which only a dedupe call tells. */
+  /** Only btrfs and XFS can dedupe at all; XFS also needs reflink=1 ({@link Directory#canDedupe}). */
   public boolean mayDedupe() {
     return type == BTRFS_MAGIC || type == XFS_MAGIC;
   }

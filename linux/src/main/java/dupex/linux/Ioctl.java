@@ -14,6 +14,12 @@ public final class Ioctl {
   public static final long FS_IOC_GETFSUUID = ior(0x15, 0, 17);
   /** BTRFS_IOC_FS_INFO = _IOR(0x94, 31, struct btrfs_ioctl_fs_info_args) = 0x8400941F; btrfs has no FS_IOC_GETFSUUID. */
   public static final long BTRFS_IOC_FS_INFO = ior(0x94, 31, 1024);
+  /**
+   * XFS_IOC_FSGEOMETRY_V1 = _IOR('X', 100, struct xfs_fsop_geom_v1) = 0x80705864: every kernel has it; its u32 flags
+   * at offset 92 carry XFS_FSOP_GEOM_FLAGS_REFLINK (1 << 20).
+   */
+  public static final long XFS_IOC_FSGEOMETRY_V1 = ior('X', 100, 112);
+  static final int XFS_GEOM_FLAGS = 92, XFS_FSOP_GEOM_FLAGS_REFLINK = 1 << 20;
 
   private Ioctl() {}
 

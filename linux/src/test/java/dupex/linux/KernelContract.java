@@ -199,6 +199,9 @@ abstract class KernelContract extends RealFsTest {
   void filesystemUuidAndType() throws Exception {
     try (FileHandle h = FileHandle.openDirectory(fs.root())) {
       assertTrue(h.fsStat().mayDedupe(), h.fsStat().typeName());
+      try (Directory d = Directory.open(Fixtures.bytes(fs.root()))) {
+        assertTrue(d.canDedupe(), "btrfs, or XFS with reflink=1");
+      }
       assertTrue(h.fsUuid().isPresent(), "FS_IOC_GETFSUUID answers on " + kind());
       assertNotEquals(0L, h.fsUuid().get().getMostSignificantBits());
       String blkid = LoopFs.run(List.of("blkid", "-o", "value", "-s", "UUID", fs.image().toString())).strip();

@@ -12,6 +12,7 @@ class KernelLayoutTest {
     assertEquals(0xC020660BL, Ioctl.FS_IOC_FIEMAP);
     assertEquals(0x80111500L, Ioctl.FS_IOC_GETFSUUID);
     assertEquals(0x8400941FL, Ioctl.BTRFS_IOC_FS_INFO);
+    assertEquals(0x80705864L, Ioctl.XFS_IOC_FSGEOMETRY_V1);
   }
 
   @Test

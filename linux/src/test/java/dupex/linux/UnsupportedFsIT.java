@@ -21,6 +21,9 @@ class UnsupportedFsIT {
     try (LoopFs fs = LoopFs.create(LoopFs.Kind.EXT4, "UnsupportedFsIT-ext4")) {
       Path a = Fixtures.writeRandom(fs.root().resolve("a"), 1, MiB), b = Fixtures.writeRandom(fs.root().resolve("b"), 1, MiB);
       assertFalse(Linux.statfs(fs.root()).mayDedupe());
+      try (Directory d = Directory.open(Fixtures.bytes(fs.root()))) {
+        assertFalse(d.canDedupe());
+      }
       assertEquals("ext2/3/4", Linux.statfs(fs.root()).typeName());
       try (FileHandle s = FileHandle.open(a); FileHandle d = FileHandle.open(b)) {
         DedupeNotSupportedException e = assertThrows(DedupeNotSupportedException.class,
@@ -35,6 +38,9 @@ class UnsupportedFsIT {
   @Test
   void xfsWithoutReflinkRefusesEachDestination() throws Exception {
     try (LoopFs fs = LoopFs.create(LoopFs.Kind.XFS_NOREFLINK, "UnsupportedFsIT-xfs-noreflink")) {
+      try (Directory d = Directory.open(Fixtures.bytes(fs.root()))) {
+        assertFalse(d.canDedupe(), "XFS_IOC_FSGEOMETRY says reflink=0");
+      }
       Path a = Fixtures.writeRandom(fs.root().resolve("a"), 1, MiB), b = Fixtures.writeRandom(fs.root().resolve("b"), 1, MiB);
       try (FileHandle s = FileHandle.open(a); FileHandle d = FileHandle.open(b)) {
         DedupeOutcome out = s.dedupe(0, MiB, List.of(new DedupeTarget(d, 0)), MiB).get(0);
