@@ -9,18 +9,32 @@ import dupex.linux.BytePath;
 import java.nio.file.Path;
 import java.util.List;
 
-/** What a command did on one filesystem: which filesystem, roots and index, and the run's result. */
-record FsRun(String filesystem, String type, List<BytePath> roots, Path index, @JsonUnwrapped RunResult result) {
+/**
+ * What a command did on one filesystem: which filesystem, roots and index, and the run's result; or, for a
+ * filesystem whose run failed (its index locked or corrupt, it cannot dedupe, ...), the exit code and message.
+ */
+record FsRun(String filesystem, String type, List<BytePath> roots, Path index, @JsonUnwrapped RunResult result,
+             Failure failure) {
+  /** Why a filesystem's run ended early: the exit code it gives the command, and the message on stderr. */
+  record Failure(int exitCode, String message) {}
+
+  FsRun(String filesystem, String type, List<BytePath> roots, Path index, RunResult result) {
+    this(filesystem, type, roots, index, result, null);
+  }
   ScanTotals scan() {
-    return result.scan();
+    return result == null ? null : result.scan();
   }
 
   PlanTotals plan() {
-    return result.plan();
+    return result == null ? null : result.plan();
   }
 
   DedupeTotals dedupe() {
-    return result.dedupe();
+    return result == null ? null : result.dedupe();
+  }
+
+  long failures() {
+    return result == null ? 1 : result.failures();
   }
 
   /** One line for logs and cron mail. */

@@ -62,10 +62,22 @@ abstract class WorkCommand implements Callable<Integer> {
     }
     List<Filesystems.Group> groups = Filesystems.group(scanArgs.paths, session.arguments());
     List<FsRun> runs = new ArrayList<>();
+    CliException firstFailure = null;
     try {
       Path indexRoot = IndexLocation.root(scanArgs.index, session.env());
       for (Filesystems.Group g : groups) {
-        FsRun run = run(g, indexRoot, scanOptions, dedupeOptions, console);
+        FsRun run;
+        try {
+          run = run(g, indexRoot, scanOptions, dedupeOptions, console);
+        } catch (CliException e) {
+          // One filesystem's failure does not stop the others; the command ends with the first failure's code.
+          if (firstFailure == null) firstFailure = e;
+          console.warn(e.getMessage());
+          runs.add(new FsRun(g.key(), g.fsStat().typeName(), g.paths(), IndexLocation.forFilesystem(indexRoot, g.key()), null,
+              new FsRun.Failure(e.exitCode(), e.getMessage())));
+          if (session.cancelled().getAsBoolean()) break;
+          continue;
+        }
         runs.add(run);
         if (!output.json) print(console, run);
         if (session.cancelled().getAsBoolean()) break;
@@ -73,8 +85,9 @@ abstract class WorkCommand implements Callable<Integer> {
     } finally {
       groups.forEach(Filesystems.Group::close);
     }
-    int code = session.cancelled().getAsBoolean() ? ExitCode.INTERRUPTED
-        : runs.stream().anyMatch(r -> r.result().failures() > 0) ? ExitCode.SKIPPED : ExitCode.OK;
+    int code = firstFailure != null ? firstFailure.exitCode()
+        : session.cancelled().getAsBoolean() ? ExitCode.INTERRUPTED
+        : runs.stream().anyMatch(r -> r.failures() > 0) ? ExitCode.SKIPPED : ExitCode.OK;
     if (output.json) printJson(runs, started, code);
     return code;
   }

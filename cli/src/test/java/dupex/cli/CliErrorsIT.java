@@ -75,6 +75,32 @@ class CliErrorsIT {
     }
   }
 
+  /** Several filesystems, one of which fails: the others still run, and --json describes every one. */
+  @Test
+  void oneFilesystemFailingDoesNotHideTheOthers() throws Exception {
+    try (LoopFs bad = LoopFs.create(LoopFs.Kind.XFS_NOREFLINK, "CliErrorsIT-multi-noreflink");
+         LoopFs good = LoopFs.create(LoopFs.Kind.BTRFS, "CliErrorsIT-multi-btrfs")) {
+      for (LoopFs fs : List.of(bad, good)) {
+        Fixtures.writeRandom(fs.root().resolve("a"), 1, 1 << 20);
+        Fixtures.writeRandom(fs.root().resolve("b"), 1, 1 << 20);
+      }
+      Launcher.Result r = Launcher.run("dedupe", "--json", "--index", index.toString(), bad.root().toString(), good.root().toString());
+      assertEquals(ExitCode.UNAVAILABLE, r.code(), r.toString());
+      assertEquals(1, r.err().lines().count(), r.err());
+      var fss = r.json().get("filesystems");
+      assertEquals(2, fss.size(), r.out());
+      assertEquals(ExitCode.UNAVAILABLE, fss.get(0).at("/failure/exitCode").asInt(), r.out());
+      assertTrue(fss.get(0).at("/failure/message").asText().contains("cannot dedupe"), r.out());
+      assertEquals(1 << 20, fss.get(1).at("/dedupe/bytesDeduped").asLong(), r.out());
+      assertEquals(ExitCode.UNAVAILABLE, r.json().get("exitCode").asInt());
+      assertEquals(1 << 20, Fixtures.sharedBytes(good.root().resolve("b")), "the good filesystem was deduped");
+
+      Launcher.Result text = Launcher.run("dedupe", "--index", index.toString(), bad.root().toString(), good.root().toString());
+      assertEquals(ExitCode.UNAVAILABLE, text.code(), text.toString());
+      assertEquals(1, text.out().lines().count(), "the good filesystem's summary line: " + text.out());
+    }
+  }
+
   @Test
   void aFullDiskUnderTheIndexIs74AndTouchesNoFile() throws Exception {
     LoopFs.requireAvailable(LoopFs.Kind.EXT4);
