@@ -56,6 +56,11 @@ final class Filesystems {
         try {
           Optional<UUID> uuid = root.directory().fsUuid();
           FsStat fs = root.directory().fsStat();
+          if (fs.isVirtual()) {
+            closeQuietly(root);
+            throw new CliException(ExitCode.NO_INPUT, path + " is on " + fs.typeName()
+                + ", a virtual filesystem the kernel makes up: it holds no file data to share");
+          }
           String key = uuid.map(UUID::toString).orElse("dev-" + Long.toHexString(root.directory().stat().device()));
           boolean canDedupe = root.directory().canDedupe();
           groups.computeIfAbsent(key, k -> new Group(k, fs, canDedupe, new ArrayList<>())).roots().add(root);

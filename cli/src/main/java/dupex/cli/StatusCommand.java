@@ -41,7 +41,7 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   /** What one index holds; {@code lastRun} is the last run's summary as it was written (see WorkCommand). */
-  record IndexStatus(Path index, boolean exists, String settings, long files, long bytes, long blocks, long indexBytes,
+  record IndexStatus(Path index, boolean exists, boolean inUse, String settings, long files, long bytes, long blocks, long indexBytes,
                      JsonNode lastRun) {}
 
   /** The parts of a last run's summary that the text form shows. */
@@ -67,7 +67,7 @@ final class StatusCommand implements Callable<Integer> {
     }
     List<IndexStatus> all = new ArrayList<>();
     for (Path dir : dirs) {
-      all.add(Files.exists(dir.resolve("CURRENT")) ? describe(dir) : new IndexStatus(dir, false, null, 0, 0, 0, 0, null));
+      all.add(Files.exists(dir.resolve("CURRENT")) ? describe(dir) : new IndexStatus(dir, false, false, null, 0, 0, 0, 0, null));
     }
     var out = spec.commandLine().getOut();
     try {
@@ -100,6 +100,7 @@ final class StatusCommand implements Callable<Integer> {
         out.println("  (none yet for this filesystem)");
         continue;
       }
+      if (n.inUse()) out.printf(Locale.ROOT, "  %-14s %s%n", "in use", "by a running dupex: figures as of its last checkpoint");
       out.printf(Locale.ROOT, "  %-14s %s%n", "settings", n.settings());
       out.printf(Locale.ROOT, "  %-14s %d (%s), %d blocks hashed%n", "files", n.files(), Units.bytes(n.bytes()), n.blocks());
       out.printf(Locale.ROOT, "  %-14s %s%n", "index size", Units.bytes(n.indexBytes()));
@@ -118,7 +119,23 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   private IndexStatus describe(Path dir) throws CliException {
-    try (BlockIndex idx = BlockIndex.open(dir, null)) { // with the settings it was built with
+    try {
+      return describe(dir, BlockIndex.open(dir, null), false); // with the settings it was built with
+    } catch (IndexException.Locked held) {
+      // A run holds it: read what its last checkpoint wrote, without the lock.
+      try {
+        return describe(dir, BlockIndex.openReadOnly(dir), true);
+      } catch (IndexException e) {
+        throw Failures.of(new IndexException.Locked("index " + dir + " is in use by a running dupex and could not be read"
+            + " meanwhile (" + e.getMessage() + "); try again", e));
+      }
+    } catch (IndexException e) {
+      throw Failures.of(e);
+    }
+  }
+
+  private IndexStatus describe(Path dir, BlockIndex opened, boolean inUse) throws CliException, IndexException {
+    try (BlockIndex idx = opened) {
       long[] totals = new long[2];
       idx.forEachFile(r -> {
         totals[0]++;
@@ -126,10 +143,10 @@ final class StatusCommand implements Callable<Integer> {
       });
       var stored = idx.meta("lastRun");
       JsonNode last = stored.isPresent() ? Json.MAPPER.readTree(stored.get()) : null;
-      return new IndexStatus(dir, true, idx.settings().describe(), totals[0], totals[1], idx.hashedBlocks(),
+      return new IndexStatus(dir, true, inUse, idx.settings().describe(), totals[0], totals[1], idx.hashedBlocks(),
           idx.diskBytes(), last);
     } catch (IndexException e) {
-      throw Failures.of(e);
+      throw e;
     } catch (IOException e) {
       throw new CliException(ExitCode.IO_ERROR, dir + ": " + e.getMessage(), e);
     }

@@ -71,6 +71,16 @@ class CliTest {
   }
 
   @Test
+  void virtualFilesystemsAre66AndGetNoIndex() throws Exception {
+    for (String path : List.of("/proc/self", "/sys/kernel")) {
+      CliRunner r = CliRunner.run("report", "--index", index.toString(), path);
+      assertEquals(ExitCode.NO_INPUT, r.code(), r.toString());
+      assertTrue(r.err().contains("a virtual filesystem the kernel makes up"), r.err());
+    }
+    assertFalse(Files.exists(index) && Files.list(index).findAny().isPresent(), "no index made");
+  }
+
+  @Test
   void missingPathIs66() {
     CliRunner r = CliRunner.run("report", "--index", index.toString(), tmp.resolve("nope").toString());
     assertEquals(ExitCode.NO_INPUT, r.code(), r.toString());
@@ -187,12 +197,20 @@ class CliTest {
 
   @Test
   void lockedIndexIs75AndWaitWaits() throws Exception {
+    assertEquals(0, CliRunner.run("scan", "-q", "--index", index.toString(), data.toString()).code());
     Path dir = indexDirOf(data);
     BlockIndex held = BlockIndex.open(dir, new IndexSettings(128 * 1024));
     try {
       CliRunner r = CliRunner.run("scan", "--index", index.toString(), data.toString());
       assertEquals(ExitCode.LOCKED, r.code(), r.toString());
       assertTrue(r.err().contains("in use by another dupex run") && r.err().contains("--wait"), r.err());
+      // status is not refused meanwhile: it reads the index as of the holder's last checkpoint
+      CliRunner status = CliRunner.run("status", "--json", "--index", index.toString(), data.toString());
+      assertEquals(0, status.code(), status.toString());
+      assertTrue(status.json().at("/indexes/0/inUse").asBoolean(), status.out());
+      assertEquals(3, status.json().at("/indexes/0/files").asLong(), status.out());
+      CliRunner text = CliRunner.run("status", "--index", index.toString(), data.toString());
+      assertTrue(text.out().contains("by a running dupex"), text.out());
       CompletableFuture<CliRunner> waiting = CompletableFuture.supplyAsync(
           () -> CliRunner.run("scan", "-q", "--wait", "--index", index.toString(), data.toString()));
       Thread.sleep(1500);

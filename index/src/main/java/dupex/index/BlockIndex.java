@@ -49,7 +49,18 @@ public final class BlockIndex implements AutoCloseable {
    * @throws IndexException.Denied this user cannot read or write it
    */
   public static BlockIndex open(Path dir, IndexSettings settings) throws IndexException {
-    IndexDatabase store = IndexDatabase.open(dir);
+    return open(IndexDatabase.open(dir), dir, settings);
+  }
+
+  /**
+   * Opens an index to read it while a run may hold it (status): no lock, no writes, the settings it was built
+   * with, its state as of the holder's last checkpoint.
+   */
+  public static BlockIndex openReadOnly(Path dir) throws IndexException {
+    return open(IndexDatabase.openReadOnly(dir), dir, null);
+  }
+
+  private static BlockIndex open(IndexDatabase store, Path dir, IndexSettings settings) throws IndexException {
     try {
       byte[] raw = store.db.get(store.meta, IndexDatabase.bytes("format"));
       String stored = raw == null ? null : new String(raw, StandardCharsets.UTF_8);

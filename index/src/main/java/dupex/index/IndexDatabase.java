@@ -82,7 +82,20 @@ final class IndexDatabase implements AutoCloseable {
 
   static IndexDatabase open(Path dir) throws IndexException {
     createPrivate(dir);
-    LockFile lock = lock(dir);
+    return open(dir, lock(dir));
+  }
+
+  /**
+   * Opens an index read-only, without its lock, while a run may hold it (for status): RocksDB's read-only mode
+   * reads the state of the last flush. Nothing is written, flushed or dropped.
+   */
+  static IndexDatabase openReadOnly(Path dir) throws IndexException {
+    return open(dir, null);
+  }
+
+  /** Opens for writing under {@code lock}, or read-only when it is null. */
+  private static IndexDatabase open(Path dir, LockFile lock) throws IndexException {
+    boolean readOnly = lock == null;
     LRUCache cache = new LRUCache(BLOCK_CACHE_BYTES);
     BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache)
         .setFilterPolicy(new BloomFilter(10)).setBlockSize(16 * 1024);
@@ -98,7 +111,7 @@ final class IndexDatabase implements AutoCloseable {
     for (String name : List.of(META, FILES, HASHES, BLOCKS)) descriptors.add(new ColumnFamilyDescriptor(bytes(name), cfOptions));
     try {
       // Spill column families a killed run left behind are opened too, then dropped.
-      if (Files.exists(dir.resolve("CURRENT"))) {
+      if (!readOnly && Files.exists(dir.resolve("CURRENT"))) {
         try (Options o = new Options()) {
           for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
             if (new String(name, StandardCharsets.UTF_8).startsWith(Spill.PREFIX)) descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
@@ -106,7 +119,8 @@ final class IndexDatabase implements AutoCloseable {
         }
       }
       List<ColumnFamilyHandle> handles = new ArrayList<>();
-      RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+      RocksDB db = readOnly ? RocksDB.openReadOnly(dbOptions, dir.toString(), descriptors, handles)
+          : RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
       handles.remove(0).close();
       for (int i = handles.size() - 1; i >= 4; i--) {
         db.dropColumnFamily(handles.get(i));
@@ -115,7 +129,7 @@ final class IndexDatabase implements AutoCloseable {
       return new IndexDatabase(dir, db, handles, cfOptions, natives, lock);
     } catch (RocksDBException e) {
       closeAll(natives);
-      release(lock);
+      if (lock != null) release(lock);
       throw IndexErrors.translate(dir, "open", e);
     }
   }
@@ -180,6 +194,7 @@ final class IndexDatabase implements AutoCloseable {
 
   /** After a file's batch: flushes when a checkpoint is due, so the files written so far survive a crash. */
   void written(long bytesHashed) throws IndexException {
+    if (lock == null) throw new IllegalStateException("read-only index");
     synchronized (this) {
       hashedSinceCheckpoint += bytesHashed;
       long now = System.nanoTime();
@@ -212,7 +227,7 @@ final class IndexDatabase implements AutoCloseable {
   @Override
   public void close() {
     try {
-      flush();
+      if (lock != null) flush();
     } catch (IndexException ignored) {
       // closing anyway: what was not flushed is redone by the next run
     }
@@ -220,6 +235,6 @@ final class IndexDatabase implements AutoCloseable {
     db.close();
     writeOptions.close();
     closeAll(natives);
-    release(lock);
+    if (lock != null) release(lock);
   }
 }
