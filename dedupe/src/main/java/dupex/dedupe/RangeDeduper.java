@@ -39,6 +39,8 @@ public final class RangeDeduper {
   private final Set<FileId> touched = new TreeSet<>();
   private final ByteBuffer prefetch = ByteBuffer.allocateDirect((8 << 20) + 4096).alignedSlice(4096);
   private ExtentRewriter rewriter;
+  /** Ranges the kernel said SAME for in this run (spilled: bounded memory). */
+  private dupex.index.Spill sameRanges;
 
   /** A deduper that opens files only below {@code roots} (open; the caller closes them). */
   public RangeDeduper(BlockIndex index, DedupeOptions options, DedupeListener listener, List<Root> roots) {
@@ -63,6 +65,7 @@ public final class RangeDeduper {
   public DedupeTotals run(DedupePlan plan, BooleanSupplier cancelled) throws IOException {
     long start = System.nanoTime();
     var fsBefore = kernel.syncedFsStat();
+    sameRanges = index.openSpill("same");
     if (options.rewrites().enabled() && fsBefore.isBtrfs()) rewriter = new ExtentRewriter(options.rewrites(), kernel);
     long total = plan.totals().duplicateBytes();
     long[] done = {0};
@@ -83,7 +86,12 @@ public final class RangeDeduper {
         touched.addAll(rewriter.rewriteAll(files, prefetch, options.roundLength(), counters));
       }
     } finally {
-      refreshLayouts();
+      try {
+        refreshLayouts();
+        rememberSameRanges();
+      } finally {
+        sameRanges.close();
+      }
     }
     return counters.totals(start, kernel.syncedFsStat().freeBytes() - fsBefore.freeBytes());
   }
@@ -106,6 +114,12 @@ public final class RangeDeduper {
     List<Long> offsets = new ArrayList<>();
     try {
       for (DedupeJob.Dest d : copies) {
+        FileRecord dr = index.get(d.file()).orElse(null);
+        if (dr != null && index.dedupedBefore(src.record(), srcOffset, dr, d.offset(), job.length())) {
+          // The kernel said SAME for exactly this before, and neither file changed: a call would change nothing.
+          counters.bytesAlreadyShared += job.length();
+          continue;
+        }
         ScannedFiles.Open o = files.open(d.file(), true);
         if (o == null) continue;
         if (sameBlocks(src.file(), srcOffset, o.file(), d.offset(), job.length())) {
@@ -135,6 +149,10 @@ public final class RangeDeduper {
           dests.remove(i);
           offsets.remove(i);
         }
+      }
+      // SAME over the whole range: remembered once the layouts are refreshed, so the next run does not call again
+      for (int i = 0; i < dests.size(); i++) {
+        sameRanges.put(PlanKeys.range(new DupeRange(src.id(), srcOffset, dests.get(i).id(), offsets.get(i), job.length())), new byte[0]);
       }
     } finally {
       for (ScannedFiles.Open d : dests) d.close();
@@ -203,6 +221,25 @@ public final class RangeDeduper {
   private static Extent find(List<Extent> extents, long offset) {
     for (Extent e : extents) if (offset >= e.logical() && offset < e.end()) return e;
     return null;
+  }
+
+  /**
+   * Records each range the kernel said SAME for, with both files as they now are: on compressed or inline data a
+   * SAME leaves no trace FIEMAP can show, and without this every later run would ask again.
+   */
+  private void rememberSameRanges() throws IndexException {
+    IndexException[] failed = {null};
+    sameRanges.forEach((key, value) -> {
+      if (failed[0] != null) return;
+      DupeRange r = PlanKeys.range(key);
+      try {
+        FileRecord s = index.get(r.src()).orElse(null), d = index.get(r.dst()).orElse(null);
+        if (s != null && d != null && !s.stale() && !d.stale()) index.rememberDeduped(s, r.srcOffset(), d, r.dstOffset(), r.length());
+      } catch (IndexException e) {
+        failed[0] = e;
+      }
+    });
+    if (failed[0] != null) throw failed[0];
   }
 
   /** Records where the blocks of every changed file are now, so the next run sees them shared and plans nothing. */

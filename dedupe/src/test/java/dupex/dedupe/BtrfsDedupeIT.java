@@ -105,4 +105,35 @@ class BtrfsDedupeIT extends DedupeContract {
     assertSameBlocks(original, root.resolve("snap/vm.img"), 0, 8 * MiB);
     assertTrue(r.dedupe().bytesFreed() >= 8L * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed());
   }
+
+  /**
+   * Compressed extents have no physical address FIEMAP can compare, so a range the kernel already shares looked
+   * new on every run: the kernel's SAME is remembered with both files' state, and a rerun makes no call until a
+   * file changes.
+   */
+  @Test
+  void aRerunOverCompressedCopiesMakesNoCall() throws Exception {
+    Path dir = java.nio.file.Files.createDirectory(root.resolve("zstd"));
+    LoopFs.run(List.of("btrfs", "property", "set", dir.toString(), "compression", "zstd"));
+    byte[] text = new byte[6 * MiB];
+    byte[] words = "dedupe shares identical blocks between files; ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < text.length; i++) text[i] = i % 4096 == 0 ? (byte) random.nextInt() : words[i % words.length];
+    Path x = Fixtures.write(dir.resolve("x"), text), y = Fixtures.write(dir.resolve("y"), text);
+    LoopFs.run(List.of("sync"));
+    assertTrue(Fixtures.extents(x).stream().allMatch(e -> e.has(dupex.linux.Fiemap.EXTENT_ENCODED)), "compressed");
+    assertUnshared(x, y);
+
+    RunResult first = dedupe();
+    assertEquals(6L * MiB, first.dedupe().bytesDeduped());
+    assertTrue(first.dedupe().requests() > 0);
+    RunResult again = dedupe();
+    assertEquals(0, again.dedupe().requests(), "nothing changed: no call");
+    assertEquals(6L * MiB, again.dedupe().bytesAlreadyShared());
+
+    Fixtures.write(dir.resolve("y"), text); // rewritten with the same bytes: new extents, new mtime
+    RunResult changed = dedupe();
+    assertTrue(changed.dedupe().requests() > 0, "a changed file is deduped again");
+    assertEquals(6L * MiB, changed.dedupe().bytesDeduped());
+  }
 }

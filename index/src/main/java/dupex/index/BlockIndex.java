@@ -26,7 +26,7 @@ public final class BlockIndex implements AutoCloseable {
   private final RocksDB db;
   private final IndexSettings settings;
   private final WriteOptions writeOptions;
-  private final ColumnFamilyHandle meta, files, hashes, blocks;
+  private final ColumnFamilyHandle meta, files, hashes, blocks, done;
 
   private BlockIndex(IndexDatabase store, IndexSettings settings) {
     this.store = store;
@@ -37,6 +37,7 @@ public final class BlockIndex implements AutoCloseable {
     this.files = store.files;
     this.hashes = store.hashes;
     this.blocks = store.blocks;
+    this.done = store.done;
   }
 
   /**
@@ -159,6 +160,7 @@ public final class BlockIndex implements AutoCloseable {
       byte[] key = Codec.fileKey(rec.id());
       batch.put(files, key, Codec.fileValue(rec));
       batch.put(hashes, key, Codec.hashesValue(scan.hashes()));
+      batch.deleteRange(done, key, Codec.after(key)); // its content changed: what was deduped into it is news again
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
       throw translate("write", e);
@@ -239,6 +241,7 @@ public final class BlockIndex implements AutoCloseable {
             deletePostings(batch, r, hashes(r));
             batch.delete(files, it.key());
             batch.delete(hashes, it.key());
+            batch.deleteRange(done, it.key(), Codec.after(it.key()));
             removed++;
           } else {
             batch.put(files, it.key(), Codec.fileValue(r.withEpoch(kept, r.epoch(), r.layoutHash())));
@@ -284,6 +287,29 @@ public final class BlockIndex implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether the kernel already said SAME for this range with both files as they are now (size, times, layout):
+   * calling again would change nothing (compressed or inline data, a tail it does not share).
+   */
+  public boolean dedupedBefore(FileRecord src, long srcOffset, FileRecord dst, long dstOffset, long length) throws IndexException {
+    if (done == null) return false;
+    try {
+      byte[] v = db.get(done, Codec.doneKey(src.id(), srcOffset, dst.id(), dstOffset, length));
+      return v != null && java.util.Arrays.equals(v, Codec.doneValue(src, dst));
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+  }
+
+  /** Records that the kernel said SAME for this range with both files as they are now. */
+  public void rememberDeduped(FileRecord src, long srcOffset, FileRecord dst, long dstOffset, long length) throws IndexException {
+    try {
+      db.put(done, writeOptions, Codec.doneKey(src.id(), srcOffset, dst.id(), dstOffset, length), Codec.doneValue(src, dst));
+    } catch (RocksDBException e) {
+      throw translate("write", e);
+    }
+  }
+
   /** Forgets a file and its postings (it is gone from disk). */
   public void forget(FileId id) throws IndexException {
     Optional<FileRecord> rec = get(id);
@@ -292,6 +318,7 @@ public final class BlockIndex implements AutoCloseable {
       deletePostings(batch, rec.get(), hashes(rec.get()));
       batch.delete(files, Codec.fileKey(id));
       batch.delete(hashes, Codec.fileKey(id));
+      batch.deleteRange(done, Codec.fileKey(id), Codec.after(Codec.fileKey(id)));
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
       throw translate("write", e);

@@ -14,6 +14,8 @@ import java.util.List;
  *                                                     blockCount(4), flags(4: 1 = stale), pathCount(4), paths (len(4) bytes, as the kernel names them)
  * hashes: device(8) inode(8)                       -> the file's block hashes, 8 bytes each (0: no data)
  * blocks: hash(8) device(8) inode(8) blockIndex(4) -> physical(8) [length(4), only for a short last block]
+ * done:   dst device(8) inode(8) offset(8), src device(8) inode(8) offset(8), length(8)
+ *                                                  -> src then dst: size, mtime, ctime, layoutHash (8 each)
  * </pre>
  */
 final class Codec {
@@ -25,6 +27,28 @@ final class Codec {
 
   static byte[] fileKey(FileId id) {
     return ByteBuffer.allocate(FILE_KEY).putLong(id.device()).putLong(id.inode()).array();
+  }
+
+  /** A range the kernel said SAME for: keyed by destination first, so a file's ranges are one key range. */
+  static byte[] doneKey(FileId src, long srcOffset, FileId dst, long dstOffset, long length) {
+    return ByteBuffer.allocate(56).putLong(dst.device()).putLong(dst.inode()).putLong(dstOffset)
+        .putLong(src.device()).putLong(src.inode()).putLong(srcOffset).putLong(length).array();
+  }
+
+  /** Both files as they are: a dedupe done at this state is not worth repeating until one of them changes. */
+  static byte[] doneValue(FileRecord src, FileRecord dst) {
+    ByteBuffer b = ByteBuffer.allocate(64);
+    for (FileRecord r : new FileRecord[] {src, dst}) b.putLong(r.size()).putLong(r.mtimeNs()).putLong(r.ctimeNs()).putLong(r.layoutHash());
+    return b.array();
+  }
+
+  /** The first key after every key that starts with {@code prefix}. */
+  static byte[] after(byte[] prefix) {
+    byte[] end = prefix.clone();
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (++end[i] != 0) return end;
+    }
+    throw new IllegalArgumentException("no key after all 0xff");
   }
 
   static FileId fileId(byte[] key) {

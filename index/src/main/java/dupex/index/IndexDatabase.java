@@ -32,7 +32,7 @@ import org.rocksdb.WriteOptions;
  * object closed with it.
  */
 final class IndexDatabase implements AutoCloseable {
-  static final String META = "meta", FILES = "files", HASHES = "hashes", BLOCKS = "blocks";
+  static final String META = "meta", FILES = "files", HASHES = "hashes", BLOCKS = "blocks", DONE = "done";
   /** Held while a run has the index open; another run finds it locked. */
   static final String LOCK_FILE = "dupex.lock";
   /**
@@ -48,6 +48,8 @@ final class IndexDatabase implements AutoCloseable {
   final Path dir;
   final RocksDB db;
   final ColumnFamilyHandle meta, files, hashes, blocks;
+  /** Null in a read-only open of an index made before it existed. */
+  final ColumnFamilyHandle done;
   /**
    * No write-ahead log: every write is a whole file's batch in the memtable, flushed to SST files when a run ends
    * (and when a memtable fills), all column families at once (atomic flush), so a crash never separates a record
@@ -78,6 +80,7 @@ final class IndexDatabase implements AutoCloseable {
     this.files = handles.get(1);
     this.hashes = handles.get(2);
     this.blocks = handles.get(3);
+    this.done = handles.size() > 4 ? handles.get(4) : null;
   }
 
   static IndexDatabase open(Path dir) throws IndexException {
@@ -110,6 +113,7 @@ final class IndexDatabase implements AutoCloseable {
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
     for (String name : List.of(META, FILES, HASHES, BLOCKS)) descriptors.add(new ColumnFamilyDescriptor(bytes(name), cfOptions));
     try {
+      if (!readOnly || hasColumnFamily(dir, DONE)) descriptors.add(new ColumnFamilyDescriptor(bytes(DONE), cfOptions));
       // Spill column families a killed run left behind are opened too, then dropped.
       if (!readOnly && Files.exists(dir.resolve("CURRENT"))) {
         try (Options o = new Options()) {
@@ -122,7 +126,7 @@ final class IndexDatabase implements AutoCloseable {
       RocksDB db = readOnly ? RocksDB.openReadOnly(dbOptions, dir.toString(), descriptors, handles)
           : RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
       handles.remove(0).close();
-      for (int i = handles.size() - 1; i >= 4; i--) {
+      for (int i = handles.size() - 1; i >= 5; i--) {
         db.dropColumnFamily(handles.get(i));
         handles.remove(i).close();
       }
@@ -132,6 +136,13 @@ final class IndexDatabase implements AutoCloseable {
       if (lock != null) release(lock);
       throw IndexErrors.translate(dir, "open", e);
     }
+  }
+
+  private static boolean hasColumnFamily(Path dir, String name) throws RocksDBException {
+    try (Options o = new Options()) {
+      for (byte[] n : RocksDB.listColumnFamilies(o, dir.toString())) if (name.equals(new String(n, StandardCharsets.UTF_8))) return true;
+    }
+    return false;
   }
 
   /** The index directory and (if new) the index root above it, mode 0700: they hold every indexed path. */

@@ -54,4 +54,15 @@ class CodecTest {
     assertTrue(GroupIterator.worthSharing(List.of(new Posting(a, 0, 0, 4096), new Posting(b, 0, 0, 4096))),
         "unknown physical addresses may differ");
   }
+
+  @Test
+  void doneKeysGroupByDestinationAndAfterEndsThePrefix() {
+    FileId src = new FileId(1, 2), dst = new FileId(1, 9);
+    byte[] k = Codec.doneKey(src, 4096, dst, 8192, 131072);
+    assertEquals(56, k.length);
+    byte[] prefix = Codec.fileKey(dst), end = Codec.after(prefix);
+    assertTrue(java.util.Arrays.compareUnsigned(prefix, k) < 0 && java.util.Arrays.compareUnsigned(k, end) < 0, "inside the destination's range");
+    assertTrue(java.util.Arrays.compareUnsigned(Codec.doneKey(src, 0, new FileId(1, 10), 0, 1), end) >= 0, "the next file is outside");
+    assertEquals(java.util.List.of((byte) 1, (byte) 0), java.util.List.of(Codec.after(new byte[] {0, (byte) 0xff})[0], Codec.after(new byte[] {0, (byte) 0xff})[1]));
+  }
 }
