@@ -54,6 +54,16 @@ class Corpus:
         self.logical += size
         return path
 
+    def write_bytes(self, rel, buf):
+        """A file whose name is bytes (not necessarily UTF-8)."""
+        path = os.path.join(os.fsencode(self.root), rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(buf)
+            os.fsync(f.fileno())
+        self.account(buf)
+        self.logical += len(buf)
+
     def build(self):
         s = self.scale
         # Unique data: files of varied sizes that match nothing.
@@ -64,6 +74,11 @@ class Corpus:
         for d in ("photos", "backup1/photos", "backup2/photos"):
             for i, p in enumerate(photos):
                 self.write(f"{d}/img{i:03d}.jpg", [(0, p)])
+        # Names as users have them: non-ASCII (UTF-8), Latin-1 (not UTF-8), a newline; copies of the photos. dupex
+        # must find them whatever the locale (the bench runs it under env -i, like cron).
+        names = [b"Fotos \xe2\x80\x93 \xc3\x9cbersicht.jpg", b"caf\xe9.jpg", b"two\nlines.jpg", "日本の写真.jpg".encode()]
+        for i, name in enumerate(names):
+            self.write_bytes(b"names/" + name, photos[i % len(photos)])
         # VM images: a base and two clones with block-aligned edits (1 MiB each) in between.
         base_size = int(96 * s) * MiB
         base = bytearray(self.data(3000, base_size))

@@ -65,6 +65,9 @@ verify() {  # $1: which tool just ran
   fi
 }
 
+# dupex runs as cron runs it: an empty environment (no LANG), so names are read as bytes whatever the locale.
+cron="env -i PATH=/usr/bin:/bin"
+
 timed() {  # $1: key prefix; rest: command. Records wall, cpu, rss; stdout to $work/last.out
   local key=$1; shift
   /usr/bin/time -v -o "$work/time" "$@" > "$work/last.out" 2> "$work/last.err" || {
@@ -94,7 +97,7 @@ for fs in $fss; do
 
   echo "== $fs: dupex dedupe (cold), then again" >&2
   before=$(free_bytes); drop
-  timed "$fs.dupex" "$here/dupex" dedupe --json --index "$work/index" "$mnt/corpus"
+  timed "$fs.dupex" $cron "$here/dupex" dedupe --json --index "$work/index" "$mnt/corpus"
   fact "$fs.dupex.freed" $(( $(free_bytes) - before ))
   fact "$fs.dupex.deduped" "$(json_get "$work/last.out" "['filesystems'][0]['dedupe']['bytesDeduped']")"
   fact "$fs.dupex.reportedFreed" "$(json_get "$work/last.out" "['filesystems'][0]['dedupe']['bytesFreed']")"
@@ -102,14 +105,14 @@ for fs in $fss; do
   fact "$fs.dupex.blocks" "$("$here/dupex" status --json --index "$work/index" | python3 -c "import json,sys; print(json.load(sys.stdin)['indexes'][0]['blocks'])")"
   verify "dupex dedupe"
   drop
-  timed "$fs.dupex2" "$here/dupex" dedupe --json --index "$work/index" "$mnt/corpus"
+  timed "$fs.dupex2" $cron "$here/dupex" dedupe --json --index "$work/index" "$mnt/corpus"
   fact "$fs.dupex2.requests" "$(json_get "$work/last.out" "['filesystems'][0]['dedupe']['requests']")"
   fact "$fs.dupex2.bytesRead" "$(json_get "$work/last.out" "['filesystems'][0]['scan']['bytesRead']")"
   verify "dupex dedupe (second run)"
 
   echo "== $fs: dupex report on a fresh corpus, then the real run" >&2
   fresh; drop
-  timed "$fs.report" "$here/dupex" report --json --index "$work/index" "$mnt/corpus"
+  timed "$fs.report" $cron "$here/dupex" report --json --index "$work/index" "$mnt/corpus"
   fact "$fs.report.estimate" "$(json_get "$work/last.out" "['filesystems'][0]['plan']['estimatedFreedBytes']")"
   verify "dupex report"
   before=$(free_bytes)
