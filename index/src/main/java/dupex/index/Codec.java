@@ -15,7 +15,7 @@ import java.util.List;
  * hashes: device(8) inode(8)                       -> the file's block hashes, 8 bytes each (0: no data)
  * blocks: hash(8) device(8) inode(8) blockIndex(4) -> physical(8) [length(4), only for a short last block]
  * done:   dst device(8) inode(8) offset(8), src device(8) inode(8) offset(8), length(8)
- *                                                  -> src then dst: size, mtime, ctime, layoutHash (8 each)
+ *                                                  -> a 64-bit mix of both files' size, mtime, ctime and layoutHash
  * </pre>
  */
 final class Codec {
@@ -37,9 +37,18 @@ final class Codec {
 
   /** Both files as they are: a dedupe done at this state is not worth repeating until one of them changes. */
   static byte[] doneValue(FileRecord src, FileRecord dst) {
-    ByteBuffer b = ByteBuffer.allocate(64);
-    for (FileRecord r : new FileRecord[] {src, dst}) b.putLong(r.size()).putLong(r.mtimeNs()).putLong(r.ctimeNs()).putLong(r.layoutHash());
-    return b.array();
+    long h = 0x9E3779B97F4A7C15L;
+    for (FileRecord r : new FileRecord[] {src, dst}) {
+      for (long v : new long[] {r.size(), r.mtimeNs(), r.ctimeNs(), r.layoutHash()}) h = mix(h ^ mix(v));
+    }
+    return ByteBuffer.allocate(8).putLong(h).array();
+  }
+
+  /** splitmix64's finalizer: every input bit reaches every output bit. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   /** The first key after every key that starts with {@code prefix}. */

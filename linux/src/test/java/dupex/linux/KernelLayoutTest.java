@@ -13,6 +13,9 @@ class KernelLayoutTest {
     assertEquals(0x80111500L, Ioctl.FS_IOC_GETFSUUID);
     assertEquals(0x8400941FL, Ioctl.BTRFS_IOC_FS_INFO);
     assertEquals(0x80705864L, Ioctl.XFS_IOC_FSGEOMETRY_V1);
+    assertEquals(0xC0709411L, BtrfsTree.TREE_SEARCH_V2);
+    assertEquals(0xC038943BL, BtrfsTree.LOGICAL_INO_V2);
+    assertEquals(0xD0009412L, BtrfsTree.INO_LOOKUP);
   }
 
   @Test
@@ -22,6 +25,11 @@ class KernelLayoutTest {
     assertEquals(32, Fiemap.HEADER_SIZE);
     assertEquals(56, Fiemap.EXTENT_SIZE);
     assertEquals(256, Statx.SIZE);
+    assertEquals(104, BtrfsTree.SEARCH_KEY_SIZE);
+    assertEquals(BtrfsTree.SEARCH_KEY_SIZE + 8, BtrfsTree.SEARCH_HEADER_SIZE, "key, then u64 buf_size");
+    assertEquals(32, BtrfsTree.SH_SIZE);
+    assertEquals(53, BtrfsTree.FE_SIZE, "struct btrfs_file_extent_item is packed");
+    assertEquals(56, BtrfsTree.LI_ARGS_SIZE);
     assertTrue(FileDedupeRange.HEADER_SIZE + FileDedupeRange.INFO_SIZE * FileDedupeRange.MAX_DESTS_PER_CALL <= 4096,
         "the dedupe argument must fit in a page");
   }
