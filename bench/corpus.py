@@ -109,6 +109,46 @@ class Corpus:
         # Already reflinked copies: shared before any tool runs (nothing to gain).
         p = self.write("reflinked/original.bin", [(0, self.data(8000, int(16 * s) * MiB))])
         subprocess.run(["cp", "--reflink=always", p, os.path.join(self.root, "reflinked/copy.bin")], check=True)
+        # A golden VM image, a reflinked clone of it edited afterwards, and a written export of the edited clone: the
+        # export's blocks duplicate extents the golden image and its clone share (reflinked, then bookended by edits).
+        golden_size = int(64 * s) * MiB
+        golden = self.data(3200, golden_size)
+        p = self.write("vm2/golden.img", [(0, golden)])
+        clone = os.path.join(self.root, "vm2/golden-clone.img")
+        subprocess.run(["cp", "--reflink=always", p, clone], check=True)
+        edited = bytearray(golden)
+        rnd = random.Random(3201)
+        with open(clone, "r+b") as f:
+            for _ in range(4):
+                at = rnd.randrange(0, golden_size // MiB) * MiB
+                buf = self.data(rnd.randrange(1 << 30), MiB)
+                f.seek(at)
+                f.write(buf)
+                edited[at:at + MiB] = buf
+                self.account(buf)
+            os.fsync(f.fileno())
+        self.logical += golden_size
+        self.write("vm2/export.img", [(0, bytes(edited))])
+        # btrfs: a subvolume with a read-only snapshot inside the tree, files edited in place after the snapshot,
+        # and written copies of what the snapshot holds.
+        if subprocess.run(["stat", "-f", "-c", "%T", self.root], capture_output=True, text=True).stdout.strip() == "btrfs":
+            vol, snap = os.path.join(self.root, "snap/vol"), os.path.join(self.root, "snap/vol-2026-11-01")
+            os.makedirs(os.path.dirname(vol), exist_ok=True)
+            subprocess.run(["btrfs", "-q", "subvolume", "create", vol], check=True)
+            files = [self.data(3300 + i, int(8 * s) * MiB) for i in range(4)]
+            for i, buf in enumerate(files):
+                self.write(f"snap/vol/disk{i}.qcow2", [(0, buf)])
+            subprocess.run(["btrfs", "-q", "subvolume", "snapshot", "-r", vol, snap], check=True)
+            self.logical += sum(len(b) for b in files)
+            for i in (0, 1):
+                with open(os.path.join(vol, f"disk{i}.qcow2"), "r+b") as f:
+                    buf = self.data(3400 + i, MiB)
+                    f.seek(2 * MiB)
+                    f.write(buf)
+                    self.account(buf)
+                    os.fsync(f.fileno())
+            for i, buf in enumerate(files):
+                self.write(f"snap/copy/disk{i}.qcow2", [(0, buf)])
         subprocess.run(["sync"], check=True)
         return {
             "logicalBytes": self.logical,

@@ -150,8 +150,10 @@ public final class RangeDeduper {
           offsets.remove(i);
         }
       }
-      // SAME over the whole range: remembered once the layouts are refreshed, so the next run does not call again
+      // SAME over the whole range, yet FIEMAP cannot show the sharing (compressed or inline data): remembered once
+      // the layouts are refreshed, so the next run does not ask again. Where FIEMAP shows it, the plan skips it.
       for (int i = 0; i < dests.size(); i++) {
+        if (sameBlocks(src.file(), srcOffset, dests.get(i).file(), offsets.get(i), job.length())) continue;
         sameRanges.put(PlanKeys.range(new DupeRange(src.id(), srcOffset, dests.get(i).id(), offsets.get(i), job.length())), new byte[0]);
       }
     } finally {
