@@ -19,6 +19,7 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
@@ -107,7 +108,9 @@ final class IndexDatabase implements AutoCloseable {
         .setMaxWriteBufferNumber(2);
     WriteBufferManager memtables = new WriteBufferManager(MEMTABLES_BYTES, cache);
     DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true).setAtomicFlush(true)
-        .setWriteBufferManager(memtables).setMaxOpenFiles(256).setKeepLogFileNum(2).setMaxBackgroundJobs(2);
+        .setWriteBufferManager(memtables).setMaxOpenFiles(256).setKeepLogFileNum(2).setMaxBackgroundJobs(2)
+        // RocksDB's info log repeats every column family's options at each open (about 130 KiB): warnings only
+        .setInfoLogLevel(InfoLogLevel.WARN_LEVEL);
     List<AutoCloseable> natives = List.of(cfOptions, dbOptions, memtables, cache);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
