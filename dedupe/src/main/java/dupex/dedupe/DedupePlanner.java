@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Turns duplicate groups into maximal ranges. Each group gets one source (the physical block most members
- * already share, then the lowest file and block), chosen the same way for every group so that consecutive
+ * already share, then a block in an extent shared with another file, then the lowest file and block), chosen the same way for every group so that consecutive
  * duplicate blocks of two files pair up the same way; the (destination, source, offset delta, block) pairs are
  * spilled to disk in that order, where runs of consecutive blocks coalesce into ranges, which are spilled again
  * largest first.
@@ -87,7 +87,7 @@ public final class DedupePlanner {
       }
       int have = source.physical() == 0 ? 0 : perPhysical.get(source.physical());
       int cand = p.physical() == 0 ? 0 : perPhysical.get(p.physical());
-      if (cand > have || (cand == have && BY_PLACE.compare(p, source) < 0)) source = p;
+      if (cand > have || (cand == have && better(p, source))) source = p;
     }
     totals.groups++;
     long freed = 0;
@@ -104,6 +104,15 @@ public final class DedupePlanner {
       if (p.physical() == 0 || counted.add(p.physical())) freed += p.length();
     }
     totals.estimatedFreedBytes += freed;
+  }
+
+  /**
+   * Between two members on as many shared blocks: the one in an extent another file references too (it stays
+   * allocated whatever this run does, so sharing it frees the other copy's whole extent), then the lowest place.
+   */
+  static boolean better(Posting p, Posting than) {
+    if (p.sharedExtent() != than.sharedExtent()) return p.sharedExtent();
+    return BY_PLACE.compare(p, than) < 0;
   }
 
   /** Merges consecutive blocks of one (dest, source, delta) into ranges; a range inside one file never overlaps itself. */

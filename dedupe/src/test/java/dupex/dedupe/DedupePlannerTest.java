@@ -100,4 +100,19 @@ class DedupePlannerTest {
         file(4, 2 * BS, 6, 8));
     assertEquals(List.of(3L * BS, (long) BS, (long) BS), jobs.stream().map(DedupeJob::length).toList());
   }
+
+  @Test
+  void aCopyInAnExtentSharedWithAnotherFileIsTheSource() throws Exception {
+    FileScan a = file(1, 2 * BS, 10, 11), b = file(2, 2 * BS, 10, 11);
+    List<DedupeJob> plain = plan(a, b);
+    assertEquals(id(1), plain.get(0).src(), "otherwise the lowest file");
+    dir = dir.resolve("again");
+    long[] marked = b.physicals().clone();
+    for (int i = 0; i < marked.length; i++) marked[i] |= FileScan.SHARED_EXTENT; // b's extent is reflinked elsewhere too
+    FileScan shared = new FileScan(b.id(), b.paths(), b.size(), 1, 1, BS, b.hashes(), marked);
+    List<DedupeJob> jobs = plan(a, shared);
+    assertEquals(1, jobs.size(), jobs.toString());
+    assertEquals(id(2), jobs.get(0).src(), "b's extent stays allocated anyway: a is the copy to release");
+    assertEquals(2L * BS, totals.duplicateBytes());
+  }
 }

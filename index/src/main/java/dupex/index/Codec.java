@@ -1,6 +1,7 @@
 package dupex.index;
 
 import dupex.linux.BytePath;
+import dupex.scanner.FileScan;
 import dupex.scanner.FileId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -75,8 +76,9 @@ final class Codec {
 
   static Posting posting(byte[] key, byte[] value, int blockSize) {
     ByteBuffer k = ByteBuffer.wrap(key), v = ByteBuffer.wrap(value);
-    return new Posting(new FileId(k.getLong(8), k.getLong(16)), k.getInt(24), v.getLong(0),
-        value.length >= 12 ? v.getInt(8) : blockSize);
+    long physical = v.getLong(0);
+    return new Posting(new FileId(k.getLong(8), k.getLong(16)), k.getInt(24), FileScan.address(physical),
+        value.length >= 12 ? v.getInt(8) : blockSize, (physical & FileScan.SHARED_EXTENT) != 0);
   }
 
   /** A full block stores only its physical address: 4 bytes less for all but the last block of a file. */

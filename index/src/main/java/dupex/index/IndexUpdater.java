@@ -175,7 +175,7 @@ public final class IndexUpdater {
       if (extents.stream().anyMatch(Extent::shared)) {
         long[] hashes = index.hashes(old);
         for (int i = 0; i < physicals.length && i < hashes.length; i++) {
-          if (old.blockLength(i) == old.blockSize()) cache.put(physicals[i], hashes[i]);
+          if (old.blockLength(i) == old.blockSize()) cache.put(FileScan.address(physicals[i]), hashes[i]);
         }
       }
       index.touch(old, entry.paths(), epoch, physicals);

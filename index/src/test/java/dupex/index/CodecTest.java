@@ -37,7 +37,9 @@ class CodecTest {
         Codec.blockKey(1, b, 9)};
     Arrays.sort(keys, Arrays::compareUnsigned);
     assertEquals(1, Codec.blockHash(keys[0]));
-    assertEquals(new Posting(a, 1, 99, 4096), Codec.posting(keys[1], Codec.blockValue(99, 4096, 4096), 4096));
+    assertEquals(new Posting(a, 1, 8192, 4096), Codec.posting(keys[1], Codec.blockValue(8192, 4096, 4096), 4096));
+    assertEquals(new Posting(a, 1, 8192, 4096, true), Codec.posting(keys[1], Codec.blockValue(8192 | 1, 4096, 4096), 4096),
+        "bit 0 of a block-aligned address marks a shared extent");
     assertEquals(8, Codec.blockValue(99, 4096, 4096).length, "a full block stores no length");
     assertEquals(new Posting(a, 7, 0, 10), Codec.posting(keys[2], Codec.blockValue(0, 10, 4096), 4096));
     assertEquals(b, Codec.posting(keys[3], Codec.blockValue(0, 1, 4096), 4096).file());

@@ -62,7 +62,7 @@ public final class BlockHasher {
     layout(extents, size, blockSize, physicals, needsRead);
     for (int i = 0; i < blocks; i++) {
       if (!needsRead[i]) continue;
-      long cached = physicals[i] != 0 && blockLength(size, i) == blockSize ? cache.get(physicals[i]) : FileScan.NO_DATA;
+      long cached = physicals[i] != 0 && blockLength(size, i) == blockSize ? cache.get(FileScan.address(physicals[i])) : FileScan.NO_DATA;
       if (cached != FileScan.NO_DATA) {
         hashes[i] = cached;
         needsRead[i] = false;
@@ -88,7 +88,7 @@ public final class BlockHasher {
         int b = i + k;
         int len = blockLength(size, b);
         hashes[b] = hash(buffer, k * blockSize, len);
-        if (physicals[b] != 0 && len == blockSize) cache.put(physicals[b], hashes[b]);
+        if (physicals[b] != 0 && len == blockSize) cache.put(FileScan.address(physicals[b]), hashes[b]);
       }
       counters.blocksHashed.addAndGet(run);
       i += run;
@@ -99,7 +99,10 @@ public final class BlockHasher {
     return new FileScan(entry.id(), entry.paths(), size, stat.mtimeNs(), stat.ctimeNs(), blockSize, hashes, physicals);
   }
 
-  /** Physical address of each block of a file (0 where not one contiguous unencoded run), from its extent map. */
+  /**
+   * Physical address of each block of a file (0 where not one contiguous unencoded run), marked
+   * {@link FileScan#SHARED_EXTENT} where its extent is shared, from its extent map.
+   */
   public static long[] physicals(List<Extent> extents, long size, int blockSize) {
     int blocks = FileScan.blockCount(size, blockSize);
     long[] physicals = new long[blocks];
@@ -123,7 +126,9 @@ public final class BlockHasher {
       for (int b = first; b <= last; b++) {
         hasData[b] = true;
         long start = (long) b * blockSize, stop = Math.min(start + blockSize, size);
-        if (e.addressable() && e.logical() <= start && e.end() >= stop) physicals[b] = e.physical() + (start - e.logical());
+        if (e.addressable() && e.logical() <= start && e.end() >= stop) {
+          physicals[b] = (e.physical() + (start - e.logical())) | (e.shared() ? FileScan.SHARED_EXTENT : 0);
+        }
       }
     }
   }

@@ -9,12 +9,23 @@ import net.jpountz.xxhash.XXHashFactory;
 /**
  * A hashed file: its identity and stat as read, and per block of {@code blockSize} bytes (the last may be short)
  * the block's hash ({@link #NO_DATA} for a block that is all hole or preallocation) and its physical address
- * (0 when the block is not one contiguous, unencoded run on disk).
+ * (0 when the block is not one contiguous, unencoded run on disk), with {@link #SHARED_EXTENT} set when the extent
+ * holding it is referenced elsewhere too.
  */
 public record FileScan(FileId id, List<BytePath> paths, long size, long mtimeNs, long ctimeNs, int blockSize,
                        long[] hashes, long[] physicals) {
   /** The hash of a block with no data to share. A real hash of 0 is stored as 1. */
   public static final long NO_DATA = 0;
+  /**
+   * Physical addresses are block-aligned, so bit 0 is free: it marks a block whose extent another file (a reflinked
+   * copy, a snapshot) references too (FIEMAP's SHARED). Such an extent stays allocated anyway: the best source.
+   */
+  public static final long SHARED_EXTENT = 1;
+
+  /** The address of a physical value, without the {@link #SHARED_EXTENT} mark. */
+  public static long address(long physical) {
+    return physical & ~SHARED_EXTENT;
+  }
 
   public FileScan {
     paths = List.copyOf(paths);
