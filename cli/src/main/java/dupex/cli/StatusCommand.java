@@ -118,19 +118,19 @@ final class StatusCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Reads an index read-only, without its lock, so status never makes a run starting meanwhile find the index
+   * locked; while a run holds it, what its last checkpoint wrote.
+   */
   private IndexStatus describe(Path dir) throws CliException {
+    boolean inUse = false;
     try {
-      return describe(dir, BlockIndex.open(dir, null), false); // with the settings it was built with
-    } catch (IndexException.Locked held) {
-      // A run holds it: read what its last checkpoint wrote, without the lock.
-      try {
-        return describe(dir, BlockIndex.openReadOnly(dir), true);
-      } catch (IndexException e) {
-        throw Failures.of(new IndexException.Locked("index " + dir + " is in use by a running dupex and could not be read"
-            + " meanwhile (" + e.getMessage() + "); try again", e));
-      }
+      inUse = BlockIndex.inUse(dir);
+      return describe(dir, BlockIndex.openReadOnly(dir), inUse); // with the settings it was built with
     } catch (IndexException e) {
-      throw Failures.of(e);
+      if (!inUse) throw Failures.of(e);
+      throw Failures.of(new IndexException.Locked("index " + dir + " is in use by a running dupex and could not be read"
+          + " meanwhile (" + e.getMessage() + "); try again", e));
     }
   }
 

@@ -120,7 +120,7 @@ public final class RangeDeduper {
           counters.bytesAlreadyShared += job.length();
           continue;
         }
-        ScannedFiles.Open o = files.open(d.file(), true);
+        ScannedFiles.Open o = files.open(dr, true);
         if (o == null) continue;
         if (sameBlocks(src.file(), srcOffset, o.file(), d.offset(), job.length())) {
           counters.bytesAlreadyShared += job.length();

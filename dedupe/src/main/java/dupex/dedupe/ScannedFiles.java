@@ -5,7 +5,6 @@ import dupex.index.FileRecord;
 import dupex.index.IndexException;
 import dupex.linux.OpenFile;
 import dupex.linux.Reopened;
-import dupex.linux.Root;
 import dupex.scanner.FileId;
 import dupex.scanner.Skip;
 import dupex.scanner.SkipReason;
@@ -49,8 +48,13 @@ final class ScannedFiles {
    */
   Open open(FileId id, boolean destination) throws IndexException {
     if (skipped.contains(id)) return null;
-    FileRecord rec = index.get(id).orElse(null);
-    if (rec == null || rec.stale()) return null;
+    return open(index.get(id).orElse(null), destination);
+  }
+
+  /** As {@link #open(FileId, boolean)}, for a record already read (null: not in the index). */
+  Open open(FileRecord rec, boolean destination) throws IndexException {
+    if (rec == null || rec.stale() || skipped.contains(rec.id())) return null;
+    FileId id = rec.id();
     Reopened<? extends OpenFile> r = kernel.reopen(rec.paths(), rec.expected());
     if (r instanceof Reopened.Same<? extends OpenFile> same) {
       if (destination && same.stat().immutable()) {
@@ -65,7 +69,7 @@ final class ScannedFiles {
       skip(rec, new Skip(SkipReason.CHANGED, ((Reopened.Changed<?>) r).what() + " changed since the scan; it will be hashed again"));
     } else {
       // Gone from disk (deleted, renamed, replaced): its entry is dropped now rather than planned again next run.
-      if (r instanceof Reopened.Gone<?> g && !Root.OUTSIDE.equals(g.detail())) index.forget(id);
+      if (r instanceof Reopened.Gone<?>) index.forget(id);
       skip(rec, Skip.of(r));
     }
     return null;

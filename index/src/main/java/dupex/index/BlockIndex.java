@@ -61,6 +61,11 @@ public final class BlockIndex implements AutoCloseable {
     return open(IndexDatabase.openReadOnly(dir), dir, null);
   }
 
+  /** Whether a run holds the index now, told without taking its lock. */
+  public static boolean inUse(Path dir) throws IndexException {
+    return IndexDatabase.inUse(dir);
+  }
+
   private static BlockIndex open(IndexDatabase store, Path dir, IndexSettings settings) throws IndexException {
     try {
       byte[] raw = store.db.get(store.meta, IndexDatabase.bytes("format"));
@@ -120,7 +125,7 @@ public final class BlockIndex implements AutoCloseable {
 
   /** Starts a scan: returns its epoch, one more than the last. */
   public long beginRun() throws IndexException {
-    long epoch = meta("epoch").map(Long::parseLong).orElse(0L) + 1;
+    long epoch = lastEpoch() + 1;
     putMeta("epoch", Long.toString(epoch));
     return epoch;
   }
@@ -273,8 +278,13 @@ public final class BlockIndex implements AutoCloseable {
    * the scan. Close it.
    */
   public GroupIterator groups() throws IndexException {
-    long epoch = meta("epoch").map(Long::parseLong).orElse(0L);
+    long epoch = lastEpoch();
     return new GroupIterator(store, db.newIterator(blocks), settings.blockSize(), id -> seenIn(id, epoch));
+  }
+
+  /** The epoch of the last scan begun (0 for none). */
+  private long lastEpoch() throws IndexException {
+    return meta("epoch").map(Long::parseLong).orElse(0L);
   }
 
   /** Whether a file was seen by the scan of {@code epoch} (reads its record's epoch only). */

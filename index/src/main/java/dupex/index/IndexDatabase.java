@@ -97,6 +97,15 @@ final class IndexDatabase implements AutoCloseable {
     return open(dir, null);
   }
 
+  /** Whether a run holds the index now (its lock, seen without taking it). */
+  static boolean inUse(Path dir) throws IndexException {
+    try {
+      return LockFile.isHeld(dir.resolve(LOCK_FILE));
+    } catch (NativeIOException e) {
+      throw new IndexException("index " + dir + ": cannot tell whether it is in use: " + e.getMessage(), e);
+    }
+  }
+
   /** Opens for writing under {@code lock}, or read-only when it is null. */
   private static IndexDatabase open(Path dir, LockFile lock) throws IndexException {
     boolean readOnly = lock == null;

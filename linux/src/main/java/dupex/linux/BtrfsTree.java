@@ -57,11 +57,6 @@ public final class BtrfsTree {
     public long end() {
       return logical + length;
     }
-
-    /** The disk extent's first logical byte that this item's data starts at (only for compressed extents not a disk address). */
-    public long dataStart() {
-      return diskBytenr + offset;
-    }
   }
 
   /** A reference to a disk extent: which inode in which subvolume (root) uses it, at which file offset. */

@@ -38,7 +38,7 @@ public final class BytePath implements Comparable<BytePath> {
       for (int i = 1; i <= b.length; i++) {
         if (i < b.length && b[i] == 0) throw new IllegalArgumentException("NUL in a path: " + show(b));
         if (i == b.length || b[i] == '/') {
-          checkName(Arrays.copyOfRange(b, start, i), b);
+          if (!isName(Arrays.copyOfRange(b, start, i))) throw new IllegalArgumentException("not a normalized path: " + show(b));
           start = i + 1;
         }
       }
@@ -49,12 +49,6 @@ public final class BytePath implements Comparable<BytePath> {
   /** An absolute path from text (UTF-8): for paths typed in tests and options. */
   public static BytePath of(String path) {
     return of(path.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void checkName(byte[] name, byte[] whole) {
-    if (name.length == 0 || (name.length == 1 && name[0] == '.') || (name.length == 2 && name[0] == '.' && name[1] == '.')) {
-      throw new IllegalArgumentException("not a normalized path: " + show(whole));
-    }
   }
 
   /** A directory entry's name is one component: not empty, not "." or "..", no '/' and no NUL. */
@@ -75,13 +69,6 @@ public final class BytePath implements Comparable<BytePath> {
     if (!root) b[bytes.length] = '/';
     System.arraycopy(name, 0, b, b.length - name.length, name.length);
     return new BytePath(b);
-  }
-
-  /** The path of {@code relative} (components separated by '/') below this one. */
-  public BytePath resolve(String relative) {
-    BytePath p = this;
-    for (String name : relative.split("/")) if (!name.isEmpty()) p = p.resolve(name.getBytes(StandardCharsets.UTF_8));
-    return p;
   }
 
   /** The last component's bytes (empty for "/"). */

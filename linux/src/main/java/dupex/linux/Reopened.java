@@ -18,6 +18,9 @@ public sealed interface Reopened<F> {
   /** No path names the file any more (deleted, renamed, or replaced by another file or a symlink). */
   record Gone<F>(BytePath path, String detail) implements Reopened<F> {}
 
+  /** None of its paths lies below the run's roots: it was not opened (a file indexed by a run on other paths). */
+  record Outside<F>(BytePath path) implements Reopened<F> {}
+
   /** It could not be opened or stat'ed: permission, I/O error, ... */
   record Refused<F>(BytePath path, NativeIOException error) implements Reopened<F> {}
 }

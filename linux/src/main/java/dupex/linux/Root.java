@@ -8,8 +8,6 @@ import java.util.List;
  * or swapped for a symlink while dupex works. Holds the directory itself, or for a file root its directory.
  */
 public final class Root implements AutoCloseable {
-  /** The detail of {@link Reopened.Gone} for a path below none of the roots (never opened). */
-  public static final String OUTSIDE = "not below the paths of this run";
   private final BytePath path;
   private final Directory base;
   private final boolean file;
@@ -63,7 +61,7 @@ public final class Root implements AutoCloseable {
     for (BytePath path : paths) {
       Root root = holding(roots, path);
       if (root == null) {
-        if (failed == null) failed = new Reopened.Gone<>(path, OUTSIDE);
+        if (failed == null) failed = new Reopened.Outside<>(path);
         continue;
       }
       FileHandle h;

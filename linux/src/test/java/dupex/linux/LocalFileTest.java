@@ -105,4 +105,15 @@ class LocalFileTest {
     FsStat s = Linux.statfs(dir);
     assertTrue(s.totalBytes() > 0 && s.freeBytes() <= s.totalBytes() && s.blockSize() > 0, s.toString());
   }
+
+  @Test
+  void aHeldLockIsSeenWithoutTakingIt() throws Exception {
+    Path lock = dir.resolve("dupex.lock");
+    org.junit.jupiter.api.Assertions.assertFalse(LockFile.isHeld(lock), "no file, no lock");
+    try (LockFile held = LockFile.tryLock(lock).orElseThrow()) {
+      org.junit.jupiter.api.Assertions.assertTrue(LockFile.isHeld(lock));
+      org.junit.jupiter.api.Assertions.assertTrue(LockFile.tryLock(lock).isEmpty(), "and it is still held by its owner");
+    }
+    org.junit.jupiter.api.Assertions.assertFalse(LockFile.isHeld(lock));
+  }
 }

@@ -51,7 +51,7 @@ class RootTest {
     Path outside = Fixtures.write(dir.resolve("outside"), new byte[100]);
     try (Root r = Fixtures.root(root)) {
       Reopened<FileHandle> got = Root.reopen(List.of(r), List.of(Fixtures.bytes(outside)), Expected.of(Linux.lstat(outside)));
-      assertInstanceOf(Reopened.Gone.class, got);
+      assertInstanceOf(Reopened.Outside.class, got);
     }
   }
 

@@ -24,6 +24,7 @@ public record Skip(SkipReason reason, String detail) {
     if (r instanceof Reopened.Changed<?> c) return new Skip(SkipReason.CHANGED, c.what() + " changed since the scan");
     if (r instanceof Reopened.Gone<?> g) return new Skip(SkipReason.VANISHED, g.detail());
     if (r instanceof Reopened.Refused<?> f) return of(f.error());
+    if (r instanceof Reopened.Outside<?>) return new Skip(SkipReason.EXCLUDED, "not below the paths of this run");
     throw new IllegalArgumentException("the file is the same: not a skip");
   }
 }
