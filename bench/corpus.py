@@ -149,6 +149,20 @@ class Corpus:
                     os.fsync(f.fileno())
             for i, buf in enumerate(files):
                 self.write(f"snap/copy/disk{i}.qcow2", [(0, buf)])
+            # A zstd-compressed directory holding two copies of compressible logs. Not in the ideal: what sharing them
+            # frees is their compressed size, which only btrfs knows; the bench's second run shows they are not
+            # deduped again (FIEMAP cannot show compressed data as shared).
+            logs = os.path.join(self.root, "zstd")
+            os.makedirs(logs, exist_ok=True)
+            subprocess.run(["btrfs", "property", "set", logs, "compression", "zstd"], check=True)
+            rnd = random.Random(3500)
+            words = [bytes(rnd.choice(b"abcdefghijklmnop") for _ in range(rnd.randrange(3, 9))) for _ in range(400)]
+            text = b" ".join(rnd.choice(words) for _ in range(int(2 * s) * MiB // 5))[:int(2 * s) * MiB]
+            for name in ("app.log", "app.log.1"):
+                with open(os.path.join(logs, name), "wb") as f:
+                    f.write(text)
+                    os.fsync(f.fileno())
+                self.logical += len(text)
         subprocess.run(["sync"], check=True)
         return {
             "logicalBytes": self.logical,
