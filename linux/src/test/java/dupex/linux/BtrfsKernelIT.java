@@ -63,6 +63,37 @@ class BtrfsKernelIT extends KernelContract {
     }
   }
 
+  /**
+   * A file in a read-only snapshot of a nested subvolume: LOGICAL_INO_V2 finds its reference in the snapshot's tree,
+   * each referrer is read back as the item itself, and the snapshot's file is named by its path from the top.
+   */
+  @Test
+  void referrersInASnapshotAreNamedByTheirPath() throws Exception {
+    Path sub = fs.root().resolve("vol");
+    LoopFs.run(List.of("btrfs", "subvolume", "create", sub.toString()));
+    java.nio.file.Files.createDirectories(sub.resolve("d"));
+    Path f = Fixtures.writeRandom(sub.resolve("d/img"), 42, 4 * MiB);
+    java.nio.file.Files.createDirectories(fs.root().resolve("snaps"));
+    LoopFs.run(List.of("btrfs", "subvolume", "snapshot", "-r", sub.toString(), fs.root().resolve("snaps/s1").toString()));
+    Fixtures.write(f, MiB, Fixtures.randomBytes(43, MiB)); // the live file moves on; the snapshot keeps the old bytes
+    LoopFs.run(List.of("sync"));
+    try (FileHandle h = FileHandle.open(f); FileHandle top = FileHandle.openDirectory(fs.root())) {
+      long vol = BtrfsTree.subvolume(h);
+      BtrfsTree.FileExtent first = BtrfsTree.extents(h).get(0);
+      List<BtrfsTree.Referrer> refs = BtrfsTree.referrers(top, first.diskBytenr());
+      assertEquals(3, refs.size(), "the live file twice (either side of its edit) and the snapshot's file once: " + refs);
+      long snap = refs.stream().mapToLong(BtrfsTree.Referrer::root).filter(r -> r != vol).findFirst().orElseThrow();
+      BtrfsTree.Referrer inSnapshot = refs.stream().filter(r -> r.root() == snap).findFirst().orElseThrow();
+      assertEquals(4 * MiB, inSnapshot.item().length());
+      assertEquals(0, inSnapshot.item().offset());
+      assertTrue(refs.stream().filter(r -> r.root() == vol).anyMatch(r -> r.item().offset() == 2 * MiB && r.item().logical() == 2 * MiB), refs.toString());
+      assertEquals("vol", new String(BtrfsTree.subvolumePath(top, vol)));
+      assertEquals("snaps/s1", new String(BtrfsTree.subvolumePath(top, snap)));
+      assertEquals("d/img", new String(BtrfsTree.inodePath(top, snap, inSnapshot.inode())));
+      assertEquals(0, BtrfsTree.subvolumePath(top, 5).length);
+    }
+  }
+
   @Test
   void compressedItemsSayHowTheyAreStored() throws Exception {
     Path dir = java.nio.file.Files.createDirectory(fs.root().resolve("zstd"));

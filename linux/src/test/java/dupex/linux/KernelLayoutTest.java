@@ -30,6 +30,9 @@ class KernelLayoutTest {
     assertEquals(32, BtrfsTree.SH_SIZE);
     assertEquals(53, BtrfsTree.FE_SIZE, "struct btrfs_file_extent_item is packed");
     assertEquals(56, BtrfsTree.LI_ARGS_SIZE);
+    assertEquals(16, BtrfsTree.INO_LOOKUP_NAME, "u64 treeid, u64 objectid, then the name");
+    assertEquals(144, BtrfsTree.ROOT_BACKREF_KEY);
+    assertEquals(18, BtrfsTree.RR_NAME, "struct btrfs_root_ref is packed: u64 dirid, u64 sequence, u16 name_len");
     assertTrue(FileDedupeRange.HEADER_SIZE + FileDedupeRange.INFO_SIZE * FileDedupeRange.MAX_DESTS_PER_CALL <= 4096,
         "the dedupe argument must fit in a page");
   }
