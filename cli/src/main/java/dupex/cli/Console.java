@@ -91,6 +91,11 @@ final class Console {
       }
 
       @Override
+      public void warning(String message) {
+        warn(message);
+      }
+
+      @Override
       public void scanning(List<BytePath> roots, ScanCounters live) {
         phase("scanning " + roots);
         bar = bar("scan", " files", 1, live.filesSeen::get, () -> -1, live.bytesRead::get);

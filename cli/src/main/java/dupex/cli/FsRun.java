@@ -55,6 +55,7 @@ record FsRun(String filesystem, String type, List<BytePath> roots, Path index, @
       b.append("; deduped ").append(Units.bytes(dedupe.bytesDeduped())).append(" in ").append(dedupe.jobs())
           .append(" jobs (").append(dedupe.requests()).append(" requests); freed ").append(Units.bytes(dedupe.bytesFreed()));
       if (dedupe.bytesRewritten() > 0) b.append(" (rewrote ").append(Units.bytes(dedupe.bytesRewritten())).append(" to free whole extents)");
+      if (dedupe.bytesPinned() > 0) b.append("; ").append(Units.bytes(dedupe.bytesPinned())).append(" stays pinned by files outside the run");
     }
     if (result.stoppedByDeadline()) {
       b.append(plan == null ? "; stopped at --max-runtime while scanning (the next run carries on)" : "; stopped at --max-runtime");

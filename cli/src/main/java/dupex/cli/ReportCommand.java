@@ -48,6 +48,10 @@ final class ReportCommand extends WorkCommand {
       row(out, "duplicate", Units.bytes(plan.duplicateBytes()) + " in " + plan.ranges() + " ranges");
       row(out, "could be freed", "about " + Units.bytes(plan.estimatedFreedBytes()));
       row(out, "already shared", Units.bytes(plan.alreadySharedBytes()));
+      if (plan.pinnedBytes() > 0) {
+        row(out, "pinned", Units.bytes(plan.pinnedBytes()) + " in extents that files outside the run also use "
+            + "(snapshots, reflinked copies, excluded paths; -v names them when deduping): not counted as freeable");
+      }
       if (plan.truncatedGroups() > 0) {
         row(out, "not planned", plan.truncatedGroups() + " block contents found in over "
             + GroupIterator.MAX_MEMBERS + " places: only the first of each were planned");

@@ -2,86 +2,116 @@ package dupex.dedupe;
 
 import dupex.index.BlockIndex;
 import dupex.index.FileRecord;
-import dupex.index.IndexException;
 import dupex.index.Spill;
-import dupex.linux.Extent;
+import dupex.linux.BtrfsTree;
+import dupex.linux.Errno;
 import dupex.linux.NativeIOException;
 import dupex.linux.OpenFile;
 import dupex.linux.Reopened;
 import dupex.scanner.FileId;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Estimates the bytes a plan frees on btrfs, where an extent is freed only when none of it is referenced: per
- * destination file, from its extent map, an extent's planned bytes count when the rest of it will be copied away
- * (the rewrite policy allows it) or nothing of it remains; an extent shared with another file stays pinned.
+ * Estimates the disk bytes a plan frees on btrfs with the decision the dedupe itself makes per extent
+ * ({@link SharedExtent#fate}): for every extent that a planned destination range lies in, the references left once
+ * the plan's ranges have moved; freed whole, freed by a rewrite (net of the copy), or pinned by a file outside
+ * the run. Compressed extents count with their size on disk.
  */
 final class BtrfsFreedEstimate {
   /** One planned range of a destination file, and where its source is. */
   record Planned(long offset, long length, FileId src, long srcOffset) {}
 
+  /** Disk bytes the plan should free, and disk bytes of extents kept by files outside the run. */
+  record Estimate(long freed, long pinned) {}
+
+  /** A planned destination range of one file. */
+  private record Move(FileId file, long offset, long length) {}
+
+  /** An extent some planned range lies in, and the planned ranges that lie in it. */
+  private record Candidate(ExtentReferences.DiskExtent extent, List<Move> moves) {}
+
   private final BlockIndex index;
   private final RewritePolicy rewrites;
   private final Kernel kernel;
+  private final ExtentReferences references;
+  private final DedupeListener listener;
+  private boolean unprivileged;
 
-  BtrfsFreedEstimate(BlockIndex index, RewritePolicy rewrites, Kernel kernel) {
+  BtrfsFreedEstimate(BlockIndex index, RewritePolicy rewrites, Kernel kernel, ExtentReferences references,
+                     DedupeListener listener) {
     this.index = index;
     this.rewrites = rewrites;
     this.kernel = kernel;
+    this.references = references;
+    this.listener = listener;
   }
 
-  long estimate(Spill byDest) throws IndexException {
-    long freed = 0;
+  Estimate estimate(Spill byDest) throws IOException {
+    Map<Long, Candidate> candidates = new TreeMap<>();
+    long unknown = 0;
     try (Spill.Cursor c = byDest.cursor()) {
       FileId file = null;
       List<Planned> ranges = new ArrayList<>();
       for (; c.valid(); c.next()) {
         FileId id = PlanKeys.destFile(c.key());
         if (!id.equals(file)) {
-          if (file != null) freed += fileEstimate(file, ranges);
+          if (file != null) unknown += collect(file, ranges, candidates);
           file = id;
           ranges = new ArrayList<>();
         }
         ranges.add(PlanKeys.planned(c.key(), c.value()));
       }
-      if (file != null) freed += fileEstimate(file, ranges);
+      if (file != null) unknown += collect(file, ranges, candidates);
     }
-    return freed;
-  }
-
-  private long fileEstimate(FileId id, List<Planned> ranges) throws IndexException {
-    long planned = ranges.stream().mapToLong(Planned::length).sum();
-    FileRecord rec = index.get(id).orElse(null);
-    if (rec == null) return planned;
-    // Without the file as scanned (gone, changed), count the plan as it is: the dedupe will find out.
-    if (!(kernel.reopen(rec.paths(), rec.expected()) instanceof Reopened.Same<? extends OpenFile> same)) return planned;
-    try (OpenFile f = same.file()) {
-      return freedIn(id, f.extents(false), ranges, rec.size(), rewrites);
-    } catch (NativeIOException e) {
-      return planned;
+    if (unprivileged) {
+      listener.warning("the estimate counts every duplicate byte as freed: reading btrfs extent references needs "
+          + "CAP_SYS_ADMIN (run dupex as root)");
     }
+    long freed = unknown, pinned = 0;
+    // Extent references are in the extent tree only once the transaction that made them commits.
+    if (!candidates.isEmpty()) kernel.syncedFsStat();
+    for (Candidate cand : candidates.values()) {
+      SharedExtent e = references.of(cand.extent());
+      for (Move m : cand.moves()) e = e.without(m.file(), m.offset(), m.length());
+      SharedExtent.Fate fate = e.fate(rewrites);
+      freed += fate.freed();
+      if (fate instanceof SharedExtent.Pinned) pinned += e.diskLength();
+    }
+    return new Estimate(freed, pinned);
   }
 
   /**
-   * Planned bytes of {@code file} that free their extent. An extent that holds the source of one of its own
-   * file's ranges stays referenced.
+   * Adds the extents a destination's planned ranges lie in to {@code candidates}; returns the planned bytes of a
+   * file whose extents cannot be read (gone, changed, not root): counted as they are, the dedupe will find out.
    */
-  static long freedIn(FileId file, List<Extent> extents, List<Planned> ranges, long size, RewritePolicy rewrites) {
-    long freed = 0;
-    for (Extent e : extents) {
-      long end = Math.min(e.end(), size);
-      if (end <= e.logical()) continue;
-      long covered = 0;
-      boolean holdsSource = false;
-      for (Planned r : ranges) {
-        covered += Math.max(0, Math.min(end, r.offset() + r.length()) - Math.max(e.logical(), r.offset()));
-        if (r.src().equals(file) && r.srcOffset() < end && r.srcOffset() + r.length() > e.logical()) holdsSource = true;
-      }
-      if (covered == 0 || e.shared() || holdsSource) continue;
-      long remaining = (end - e.logical()) - covered;
-      if (remaining == 0 || (e.addressable() && rewrites.worthIt(covered, remaining))) freed += covered;
+  private long collect(FileId id, List<Planned> ranges, Map<Long, Candidate> candidates) throws IOException {
+    long planned = ranges.stream().mapToLong(Planned::length).sum();
+    FileRecord rec = index.get(id).orElse(null);
+    if (rec == null) return planned;
+    if (!(kernel.reopen(rec.paths(), rec.expected()) instanceof Reopened.Same<? extends OpenFile> same)) return planned;
+    List<BtrfsTree.FileExtent> items;
+    try (OpenFile f = same.file()) {
+      items = kernel.items(f);
+    } catch (NativeIOException e) {
+      if (e.errno() == Errno.EPERM) unprivileged = true;
+      return planned;
     }
-    return freed;
+    // Both lists are in file order: one pass.
+    int i = 0;
+    for (Planned r : ranges) {
+      long end = r.offset() + r.length();
+      while (i < items.size() && items.get(i).end() <= r.offset()) i++;
+      for (int j = i; j < items.size() && items.get(j).logical() < end; j++) {
+        BtrfsTree.FileExtent x = items.get(j);
+        if (!ExtentReferences.DiskExtent.freeable(x)) continue;
+        candidates.computeIfAbsent(x.diskBytenr(), b -> new Candidate(ExtentReferences.DiskExtent.of(x), new ArrayList<>()))
+            .moves().add(new Move(id, r.offset(), r.length()));
+      }
+    }
+    return 0;
   }
 }

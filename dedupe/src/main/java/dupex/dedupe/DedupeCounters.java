@@ -13,6 +13,8 @@ final class DedupeCounters {
   long bytesRewritten;
   long extentsRewritten;
   long rewritesSkippedNoSpace;
+  long extentsPinned;
+  long bytesPinned;
   long rangesDiffered;
   long rangesFailed;
   long filesSkipped;
@@ -22,7 +24,7 @@ final class DedupeCounters {
   DedupeTotals totals(long startNanos, long bytesFreed) {
     double seconds = Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0;
     return new DedupeTotals(seconds, jobs, requests, bytesDeduped, bytesFreed, bytesAlreadyShared, bytesRewritten,
-        extentsRewritten, rewritesSkippedNoSpace, rangesDiffered, rangesFailed, filesSkipped,
+        extentsRewritten, rewritesSkippedNoSpace, extentsPinned, bytesPinned, rangesDiffered, rangesFailed, filesSkipped,
         new TreeMap<>(failuresByErrno), stoppedByDeadline);
   }
 }

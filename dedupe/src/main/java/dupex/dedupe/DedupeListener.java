@@ -11,6 +11,9 @@ public interface DedupeListener extends ScanListener {
   @Override
   default void skipped(BytePath path, SkipReason reason, String detail) {}
 
+  /** Something the user should know that is not about one file. */
+  default void warning(String message) {}
+
   /** After each job: bytes done so far of the plan's total. */
   default void progress(long bytesDone, long bytesTotal) {}
 }

@@ -7,6 +7,7 @@ import dupex.index.IndexException;
 import dupex.index.Posting;
 import dupex.index.Spill;
 import dupex.linux.Root;
+import dupex.scanner.Subvolumes;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -24,33 +25,44 @@ public final class DedupePlanner {
   /** On btrfs, the dedupe's rewrite policy; null where the filesystem frees block by block. */
   private final RewritePolicy btrfsRewrites;
   private final Kernel kernel;
+  private final Subvolumes subvolumes;
+  private final DedupeListener listener;
   private Spill byDest;
 
-  private DedupePlanner(BlockIndex index, RewritePolicy btrfsRewrites, Kernel kernel) {
+  private DedupePlanner(BlockIndex index, RewritePolicy btrfsRewrites, Kernel kernel, Subvolumes subvolumes,
+                        DedupeListener listener) {
     this.index = index;
     this.btrfsRewrites = btrfsRewrites;
     this.kernel = kernel;
+    this.subvolumes = subvolumes;
+    this.listener = listener;
   }
 
   /** A planner whose estimate of bytes freed counts every duplicate block as freed on its own (XFS, ext4, ...). */
   public static DedupePlanner perBlock(BlockIndex index) {
-    return new DedupePlanner(index, null, null);
+    return new DedupePlanner(index, null, null, null, DedupeListener.NONE);
   }
 
   /**
-   * A planner for btrfs, which frees an extent only when none of it is referenced: its estimate counts an
-   * extent's duplicate bytes only where the whole extent will be freed, given the dedupe's rewrite policy.
+   * A planner for btrfs, which frees an extent only when nothing references it: its estimate decides per extent as
+   * the dedupe will ({@link BtrfsFreedEstimate}), given the rewrite policy and the subvolumes the scan walked.
    */
-  public static DedupePlanner btrfs(BlockIndex index, RewritePolicy rewrites, List<Root> roots) {
-    return new DedupePlanner(index, rewrites, Kernel.linux(roots));
+  public static DedupePlanner btrfs(BlockIndex index, RewritePolicy rewrites, List<Root> roots, Subvolumes subvolumes,
+                                    DedupeListener listener) {
+    return btrfs(index, rewrites, Kernel.linux(roots), subvolumes, listener);
   }
 
-  public DedupePlan plan() throws IndexException {
+  static DedupePlanner btrfs(BlockIndex index, RewritePolicy rewrites, Kernel kernel, Subvolumes subvolumes,
+                             DedupeListener listener) {
+    return new DedupePlanner(index, rewrites, kernel, subvolumes, listener);
+  }
+
+  public DedupePlan plan() throws java.io.IOException {
     return plan(() -> false);
   }
 
   /** Plans the groups met until {@code stop} turns true (the run's deadline): a partial plan is a valid one. */
-  public DedupePlan plan(java.util.function.BooleanSupplier stop) throws IndexException {
+  public DedupePlan plan(java.util.function.BooleanSupplier stop) throws java.io.IOException {
     long start = System.nanoTime();
     PlanTotals.Tally totals = new PlanTotals.Tally();
     Spill ranges = index.openSpill("ranges");
@@ -61,9 +73,14 @@ public final class DedupePlanner {
       }
       if (btrfsRewrites != null) byDest = index.openSpill("bydest");
       coalesce(pairs, ranges, totals);
-      if (byDest != null) totals.estimatedFreedBytes = new BtrfsFreedEstimate(index, btrfsRewrites, kernel).estimate(byDest);
+      if (byDest != null) {
+        BtrfsFreedEstimate.Estimate e = new BtrfsFreedEstimate(index, btrfsRewrites, kernel,
+            new ExtentReferences(index, kernel, subvolumes), listener).estimate(byDest);
+        totals.estimatedFreedBytes = e.freed();
+        totals.pinnedBytes = e.pinned();
+      }
       return new DedupePlan(ranges, totals.totals(start));
-    } catch (IndexException | RuntimeException e) {
+    } catch (java.io.IOException | RuntimeException e) {
       ranges.close();
       throw e;
     } finally {

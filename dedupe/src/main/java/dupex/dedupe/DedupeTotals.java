@@ -6,12 +6,13 @@ import java.util.Map;
  * What one dedupe pass did. {@code bytesDeduped} is logical bytes the kernel confirmed as shared; {@code bytesFreed}
  * is the filesystem's free-space change measured with statfs after syncfs. {@code bytesAlreadyShared} were skipped
  * without a call (already on the same physical blocks); on btrfs {@code bytesRewritten} were copied into new
- * extents so that mostly-shared old extents are freed, and {@code rewritesSkippedNoSpace} extents stayed partly
- * shared for want of free space.
+ * extents so that mostly-shared old extents are freed, {@code rewritesSkippedNoSpace} extents stayed partly
+ * shared for want of free space, and {@code extentsPinned} extents ({@code bytesPinned} disk bytes) stayed because a
+ * file outside the run references them.
  */
 public record DedupeTotals(double seconds, long jobs, long requests, long bytesDeduped, long bytesFreed,
                            long bytesAlreadyShared, long bytesRewritten, long extentsRewritten,
-                           long rewritesSkippedNoSpace, long rangesDiffered, long rangesFailed, long filesSkipped,
+                           long rewritesSkippedNoSpace, long extentsPinned, long bytesPinned, long rangesDiffered, long rangesFailed, long filesSkipped,
                            Map<String, Long> failuresByErrno, boolean stoppedByDeadline) {
   public DedupeTotals {
     failuresByErrno = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(failuresByErrno));

@@ -1,187 +1,244 @@
 package dupex.dedupe;
 
-import dupex.index.FileRecord;
+import dupex.linux.BtrfsTree;
 import dupex.linux.DedupeOutcome;
 import dupex.linux.DedupeTarget;
 import dupex.linux.Errno;
-import dupex.linux.Extent;
 import dupex.linux.NativeIOException;
-import dupex.linux.OpenFile;
 import dupex.linux.ScratchFile;
+import dupex.linux.BytePath;
 import dupex.scanner.FileId;
 import dupex.scanner.SkipReason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import dupex.linux.BytePath;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * btrfs frees an extent only when no part of it is referenced any more. After a partial dedupe, the unshared
- * remainder of a mostly-shared extent keeps all of it allocated. This copies such remainders into new extents (an
- * O_TMPFILE in the file's own directory, so nothing is left behind even after kill -9) and shares each copy back
- * over the original range through FIDEDUPERANGE, which compares every byte: the file's content never changes, and
- * the old extent loses its last reference.
+ * btrfs frees an extent only when nothing references any part of it. After a dedupe, an old extent of a
+ * destination can still be referenced: by the parts of the file no duplicate covered, by a reflinked copy, by a
+ * snapshot. For each extent the run moved references out of, this reads every reference left and, when all are
+ * ranges of files the run scanned and the policy finds it worth it ({@link SharedExtent#fate}), copies the bytes
+ * still referenced once into an unnamed file (O_TMPFILE, in the first file's directory: kill -9 leaves nothing
+ * behind) and shares every referencing range with the copy through FIDEDUPERANGE, which compares every byte. No
+ * file's content changes, and the old extent loses its last reference.
  */
 final class ExtentRewriter {
   /** Keep this much free space beyond the copies themselves. */
   static final long SPACE_MARGIN = 64L << 20;
+  static final long BLOCK = SharedExtent.BLOCK;
 
-  /** A part of a file to copy: logical offset and length in bytes. */
-  record Piece(long logical, long length) {}
-
-  /** One old extent worth freeing: the pieces of it still referenced, and how many of its bytes moved away. */
-  record Rewrite(Extent old, List<Piece> pieces, long moved) {
-    long remaining() {
-      return pieces.stream().mapToLong(Piece::length).sum();
-    }
-  }
+  /** An extent this run moved references out of, and the destination that held it (named in messages). */
+  private record Candidate(ExtentReferences.DiskExtent extent, FileId dest) {}
 
   private final RewritePolicy policy;
   private final Kernel kernel;
-  private final Map<FileId, List<Extent>> before = new HashMap<>();
+  private final ExtentReferences references;
+  private final DedupeListener listener;
+  private final Map<FileId, List<BtrfsTree.FileExtent>> before = new HashMap<>();
+  private final Map<Long, Candidate> candidates = new TreeMap<>();
+  private boolean unprivileged;
 
-  ExtentRewriter(RewritePolicy policy, Kernel kernel) {
+  ExtentRewriter(RewritePolicy policy, Kernel kernel, ExtentReferences references, DedupeListener listener) {
     this.policy = policy;
     this.kernel = kernel;
+    this.references = references;
+    this.listener = listener;
   }
 
-  /** Records a destination file's extents before its first partial dedupe of this run. */
-  void remember(ScannedFiles.Open file) throws NativeIOException {
-    if (!before.containsKey(file.id())) before.put(file.id(), file.file().extents(false));
+  /** Notes the extents under [offset, offset + length) of a destination, before it is deduped there. */
+  void remember(ScannedFiles.Open file, long offset, long length) throws NativeIOException {
+    List<BtrfsTree.FileExtent> items = before.get(file.id());
+    if (items == null) {
+      try {
+        items = kernel.items(file.file());
+      } catch (NativeIOException e) {
+        if (e.errno() != Errno.EPERM) throw e;
+        unprivileged = true;
+        items = List.of();
+      }
+      before.put(file.id(), items);
+    }
+    long end = offset + length;
+    for (BtrfsTree.FileExtent x : items) {
+      if (x.logical() >= end || x.end() <= offset || !ExtentReferences.DiskExtent.freeable(x)) continue;
+      candidates.putIfAbsent(x.diskBytenr(), new Candidate(ExtentReferences.DiskExtent.of(x), file.id()));
+    }
   }
 
   /**
-   * Frees the extents this run left mostly shared, by moving their remainders into new extents; each file is
-   * reopened and checked first.
+   * Frees the extents this run moved references out of, where every reference left can move to a copy; each file
+   * is reopened and checked first.
    *
    * @return files whose layout changed
    */
   List<FileId> rewriteAll(ScannedFiles files, ByteBuffer buffer, long roundLength, DedupeCounters counters)
       throws IOException {
-    List<FileId> changed = new ArrayList<>();
-    for (var entry : before.entrySet()) {
-      try (ScannedFiles.Open file = files.open(entry.getKey(), true)) {
-        if (file == null) continue;
-        if (rewriteFile(file, entry.getValue(), files, buffer, roundLength, counters)) changed.add(file.id());
+    before.clear();
+    if (unprivileged) {
+      listener.warning("extents left partly referenced were not rewritten: reading btrfs extent references needs "
+          + "CAP_SYS_ADMIN (run dupex as root)");
+      return List.of();
+    }
+    Set<FileId> changed = new TreeSet<>();
+    // The dedupe's new references reach the extent tree when its transaction commits: read them after that.
+    if (!candidates.isEmpty()) kernel.syncedFsStat();
+    for (Candidate c : candidates.values()) {
+      SharedExtent e = references.of(c.extent());
+      SharedExtent.Fate fate = e.fate(policy);
+      if (fate instanceof SharedExtent.Pinned p) {
+        counters.extentsPinned++;
+        counters.bytesPinned += e.diskLength();
+        var rec = files.record(c.dest());
+        if (rec != null) {
+          files.report(rec, SkipReason.PINNED, "a " + e.diskLength() + "-byte extent it used stays: "
+              + references.describe(p.by()) + " (path from the filesystem's top-level subvolume) references it too");
+        }
+      } else if (fate instanceof SharedExtent.Rewrite r) {
+        rewrite(e, r, files, buffer, roundLength, counters, changed);
       }
     }
-    return changed;
+    candidates.clear();
+    return new ArrayList<>(changed);
   }
 
-  private boolean rewriteFile(ScannedFiles.Open file, List<Extent> old, ScannedFiles files, ByteBuffer buffer,
-                              long roundLength, DedupeCounters counters) throws IOException {
-    FileRecord rec = file.record();
-    boolean changed = false;
-    for (Rewrite r : plan(old, file.file().extents(false), rec.size(), policy)) {
-      long[] rewritten = {0};
-      Result result;
-      try {
-        result = rewrite(file.file(), rec.path().parent(), r, buffer, roundLength, rewritten);
-      } catch (NativeIOException e) {
-        files.report(rec, SkipReason.REFUSED, "cannot copy the rest of a shared extent: " + e.getReason());
-        return changed;
+  private void rewrite(SharedExtent e, SharedExtent.Rewrite r, ScannedFiles files, ByteBuffer buffer, long roundLength,
+                       DedupeCounters counters, Set<FileId> changed) throws IOException {
+    Map<FileId, ScannedFiles.Open> open = new LinkedHashMap<>();
+    try {
+      for (SharedExtent.Use u : e.uses()) {
+        if (open.containsKey(u.file())) continue;
+        ScannedFiles.Open o = files.open(u.file(), true);
+        if (o == null) return; // reported; its reference keeps the extent
+        open.put(u.file(), o);
       }
-      counters.bytesRewritten += rewritten[0];
-      switch (result) {
+      ScannedFiles.Open first = open.values().iterator().next();
+      if (first.file().fsStat().availableBytes() < r.copied() + SPACE_MARGIN) {
+        counters.rewritesSkippedNoSpace++;
+        files.report(first.record(), SkipReason.NO_SPACE, r.copied() + " bytes of copy needed to free a "
+            + e.diskLength() + "-byte extent; it stays allocated");
+        return;
+      }
+      Result result = copyAndShare(e, r, open, first.record().path().parent(), buffer, roundLength, changed);
+      switch (result.outcome()) {
         case DONE -> {
           counters.extentsRewritten++;
-          changed = true;
-          continue;
+          counters.bytesRewritten += r.copied();
         }
         case NO_SPACE -> {
           counters.rewritesSkippedNoSpace++;
-          files.report(rec, SkipReason.NO_SPACE, r.remaining() + " bytes of copy needed to free a "
-              + r.old().length() + "-byte extent; it stays allocated");
-          continue;
+          files.report(first.record(), SkipReason.NO_SPACE, "the disk filled while copying the rest of an extent; it stays allocated");
         }
-        case DIFFERS -> files.changed(rec, "changed while its extent was being rewritten; left as it is");
-        case FAILED -> files.report(rec, SkipReason.REFUSED, "the kernel refused to share the copy of an extent's rest");
+        case DIFFERS -> files.changed(open.get(result.file()).record(), "changed while its extent was being rewritten; left as it is");
+        case FAILED -> files.report(open.get(result.file()).record(), SkipReason.REFUSED,
+            "the kernel refused to share the copy of an extent's rest: " + result.why());
       }
-      return changed;
+    } catch (NativeIOException x) {
+      files.report(open.values().iterator().next().record(), SkipReason.REFUSED,
+          "cannot copy the rest of a shared extent: " + x.getReason());
+    } finally {
+      for (ScannedFiles.Open o : open.values()) o.close();
     }
-    return changed;
+  }
+
+  enum Outcome { DONE, DIFFERS, NO_SPACE, FAILED }
+
+  /** What became of one rewrite, and the file it stopped at. */
+  record Result(Outcome outcome, FileId file, String why) {
+    static final Result DONE = new Result(Outcome.DONE, null, null);
   }
 
   /**
-   * The old extents of a file that are now mostly referenced elsewhere: their remaining pieces are worth copying.
-   * An extent that was shared before (a snapshot, a reflinked copy) or whose remainder is shared stays pinned by
-   * another reference, so it is left alone.
+   * Copies the live spans into a scratch file in {@code dir}, at their own offsets into the extent, then shares
+   * every use with the copy. A use that ends at its file's end in the middle of a block takes that last block
+   * from a scratch file that ends there too (the kernel shares a partial block only between two file ends).
    */
-  static List<Rewrite> plan(List<Extent> before, List<Extent> now, long size, RewritePolicy policy) {
-    List<Rewrite> out = new ArrayList<>();
-    for (Extent e : before) {
-      if (!e.addressable() || e.shared()) continue;
-      long end = Math.min(e.end(), size);
-      if (end <= e.logical()) continue;
-      long pLo = e.physical(), pHi = e.physical() + (end - e.logical());
-      List<Piece> pieces = new ArrayList<>();
-      long remaining = 0;
-      boolean pinned = false;
-      for (Extent c : now) {
-        if (!c.addressable()) continue;
-        long lo = Math.max(c.physical(), pLo), hi = Math.min(c.physical() + c.length(), pHi);
-        if (lo >= hi) continue; // c does not point into e
-        long logical = c.logical() + (lo - c.physical());
-        if (logical - e.logical() == lo - pLo && logical < end) {
-          pinned |= c.shared();
-          long len = Math.min(hi - lo, end - logical);
-          pieces.add(new Piece(logical, len));
-          remaining += len;
-        } else {
-          pinned = true; // another part of the file (a source of this run) now points into e: copying the rest frees nothing
-        }
-      }
-      long moved = (end - e.logical()) - remaining;
-      if (remaining == 0 || moved <= 0 || pinned) continue;
-      if (!policy.worthIt(moved, remaining)) continue;
-      pieces.sort(java.util.Comparator.comparingLong(Piece::logical));
-      out.add(new Rewrite(e, pieces, moved));
-    }
-    return out;
-  }
-
-  /** What became of one rewrite. */
-  enum Result { DONE, DIFFERS, NO_SPACE, FAILED }
-
-  /**
-   * Copies the pieces into a temporary file in {@code dir} and shares them back over the file. Returns DONE with
-   * every piece shared, or why it stopped (the file is unchanged in every case).
-   */
-  Result rewrite(OpenFile file, BytePath dir, Rewrite r, ByteBuffer buffer, long roundLength, long[] rewritten)
-      throws NativeIOException {
-    long need = r.remaining();
-    if (file.fsStat().availableBytes() < need + SPACE_MARGIN) return Result.NO_SPACE;
+  private Result copyAndShare(SharedExtent e, SharedExtent.Rewrite r, Map<FileId, ScannedFiles.Open> open, BytePath dir,
+                              ByteBuffer buffer, long roundLength, Set<FileId> changed) throws NativeIOException {
+    Map<Long, ScratchFile> tails = new HashMap<>();
     try (ScratchFile tmp = kernel.scratch(dir)) {
-      long[] at = new long[r.pieces().size()];
-      long tmpOffset = 0;
-      for (int i = 0; i < at.length; i++) {
-        Piece p = r.pieces().get(i);
-        at[i] = tmpOffset;
-        for (long done = 0; done < p.length(); ) {
-          buffer.clear().limit((int) Math.min(buffer.capacity(), p.length() - done));
-          int n = file.read(buffer, p.logical() + done);
-          if (n <= 0) return Result.DIFFERS; // shorter than it was: changed
-          buffer.flip();
-          tmp.write(buffer, tmpOffset + done);
-          done += n;
+      for (long[] span : r.live()) {
+        for (long pos = span[0]; pos < span[1]; ) {
+          SharedExtent.Use from = null;
+          long avail = 0;
+          for (SharedExtent.Use u : e.uses()) {
+            if (pos < u.extentOffset() || pos >= u.extentOffset() + u.length()) continue;
+            long size = open.get(u.file()).record().size();
+            long a = Math.min(u.extentOffset() + u.length(), u.extentOffset() + size - u.logical()) - pos;
+            if (a > avail) {
+              avail = a;
+              from = u;
+            }
+          }
+          if (from == null) { // beyond the end of every file that uses it: nobody reads it
+            pos += BLOCK;
+            continue;
+          }
+          long n = Math.min(avail, span[1] - pos);
+          if (!copy(open.get(from.file()), from.logical() + (pos - from.extentOffset()), n, tmp, pos, buffer)) {
+            return new Result(Outcome.DIFFERS, from.file(), null);
+          }
+          pos += (n + BLOCK - 1) / BLOCK * BLOCK;
         }
-        tmpOffset += (p.length() + 4095) & ~4095L; // the next piece starts block-aligned
       }
       tmp.sync();
-      for (int i = 0; i < at.length; i++) {
-        Piece p = r.pieces().get(i);
-        DedupeOutcome out = tmp.dedupe(at[i], p.length(), List.of(new DedupeTarget(file, p.logical())), roundLength).get(0);
-        rewritten[0] += out.bytes();
-        if (out instanceof DedupeOutcome.Differs) return Result.DIFFERS;
-        if (out instanceof DedupeOutcome.Failed) return Result.FAILED;
+      for (SharedExtent.Use u : e.uses()) {
+        ScannedFiles.Open o = open.get(u.file());
+        long len = Math.min(u.length(), o.record().size() - u.logical());
+        if (len <= 0) continue;
+        long aligned = len / BLOCK * BLOCK;
+        if (aligned > 0) {
+          Result res = share(tmp, u.extentOffset(), aligned, o, u.logical(), roundLength, changed);
+          if (res != Result.DONE) return res;
+        }
+        if (len > aligned) {
+          long key = u.extentOffset() + aligned;
+          ScratchFile tail = tails.get(key);
+          if (tail == null) {
+            tail = kernel.scratch(dir);
+            tails.put(key, tail);
+            if (!copy(o, u.logical() + aligned, len - aligned, tail, 0, buffer)) return new Result(Outcome.DIFFERS, u.file(), null);
+            tail.sync();
+          }
+          Result res = share(tail, 0, len - aligned, o, u.logical() + aligned, roundLength, changed);
+          if (res != Result.DONE) return res;
+        }
       }
       return Result.DONE;
-    } catch (NativeIOException e) {
-      if (e.errno() == Errno.ENOSPC || e.errno() == Errno.EDQUOT) return Result.NO_SPACE;
-      throw e;
+    } catch (NativeIOException x) {
+      if (x.errno() == Errno.ENOSPC || x.errno() == Errno.EDQUOT) return new Result(Outcome.NO_SPACE, null, null);
+      throw x;
+    } finally {
+      for (ScratchFile t : tails.values()) t.close();
     }
+  }
+
+  /** Copies n bytes of a file into a scratch file; false when the file is shorter than it was (it changed). */
+  private static boolean copy(ScannedFiles.Open from, long offset, long n, ScratchFile to, long at, ByteBuffer buffer)
+      throws NativeIOException {
+    for (long done = 0; done < n; ) {
+      buffer.clear().limit((int) Math.min(buffer.capacity(), n - done));
+      int got = from.file().read(buffer, offset + done);
+      if (got <= 0) return false;
+      buffer.flip();
+      to.write(buffer, at + done);
+      done += got;
+    }
+    return true;
+  }
+
+  private static Result share(ScratchFile src, long srcOffset, long length, ScannedFiles.Open dest, long destOffset,
+                              long roundLength, Set<FileId> changed) throws NativeIOException {
+    DedupeOutcome out = src.dedupe(srcOffset, length, List.of(new DedupeTarget(dest.file(), destOffset)), roundLength).get(0);
+    if (out.bytes() > 0) changed.add(dest.id());
+    if (out instanceof DedupeOutcome.Differs) return new Result(Outcome.DIFFERS, dest.id(), null);
+    if (out instanceof DedupeOutcome.Failed f) return new Result(Outcome.FAILED, dest.id(), Errno.describe(f.errno()));
+    return Result.DONE;
   }
 }

@@ -1,5 +1,6 @@
 package dupex.dedupe;
 
+import dupex.linux.BtrfsTree;
 import dupex.linux.BytePath;
 import dupex.linux.Expected;
 import dupex.linux.FileHandle;
@@ -13,7 +14,7 @@ import java.util.List;
 
 /**
  * The system calls dedupe makes besides those on an open file, all confined to the run's roots: reopening a
- * scanned file, creating a scratch copy, and measuring free space. {@link #linux} makes them; unit tests put a
+ * scanned file, creating a scratch copy, measuring free space, and on btrfs reading who references an extent. {@link #linux} makes them; unit tests put a
  * fake in its place.
  */
 interface Kernel {
@@ -25,6 +26,15 @@ interface Kernel {
 
   /** The filesystem holding the roots, after writing it out (syncfs): on btrfs that commits what frees extents. */
   FsStat syncedFsStat() throws NativeIOException;
+
+  /** btrfs: an open file's EXTENT_DATA items, in file order ({@link BtrfsTree#extents}). */
+  List<BtrfsTree.FileExtent> items(OpenFile file) throws NativeIOException;
+
+  /** btrfs: every item, in any subvolume, referencing the disk extent at {@code diskBytenr} ({@link BtrfsTree#referrers}). */
+  List<BtrfsTree.Referrer> referrers(long diskBytenr) throws NativeIOException;
+
+  /** btrfs: a path naming inode {@code inode} of subvolume {@code root}, from the top-level subvolume, for messages. */
+  BytePath describe(long root, long inode) throws NativeIOException;
 
   /** The real thing, for a run on {@code roots} (open; the caller closes them). */
   static Kernel linux(List<Root> roots) {
@@ -44,6 +54,21 @@ interface Kernel {
         }
         if (root == null) throw new IllegalArgumentException("not below the run's roots: " + dir);
         return root.scratch(dir);
+      }
+
+      @Override
+      public List<BtrfsTree.FileExtent> items(OpenFile file) throws NativeIOException {
+        return BtrfsTree.extents((FileHandle) file);
+      }
+
+      @Override
+      public List<BtrfsTree.Referrer> referrers(long diskBytenr) throws NativeIOException {
+        return all.get(0).directory().btrfsReferrers(diskBytenr);
+      }
+
+      @Override
+      public BytePath describe(long root, long inode) throws NativeIOException {
+        return all.get(0).directory().btrfsPath(root, inode);
       }
 
       @Override

@@ -65,8 +65,8 @@ public final class Pipeline {
       return new RunResult(scan, null, null, null, null, !scan.complete() && deadline.passed());
     }
     listener.planning();
-    DedupePlanner planner = request.fs().isBtrfs() ? DedupePlanner.btrfs(index, request.dedupe().rewrites(), request.roots())
-        : DedupePlanner.perBlock(index);
+    DedupePlanner planner = request.fs().isBtrfs() ? DedupePlanner.btrfs(index, request.dedupe().rewrites(), request.roots(), live.subvolumes,
+        listener) : DedupePlanner.perBlock(index);
     try (DedupePlan plan = planner.plan(stop)) {
       listener.phaseEnded();
       boolean planCut = deadline.passed();
@@ -76,7 +76,7 @@ public final class Pipeline {
       }
       listener.deduping(plan.totals());
       try {
-        DedupeTotals dedupe = new RangeDeduper(index, request.dedupe(), listener, request.roots()).run(plan, cancelled);
+        DedupeTotals dedupe = new RangeDeduper(index, request.dedupe(), listener, request.roots(), live.subvolumes).run(plan, cancelled);
         return new RunResult(scan, plan.totals(), dedupe, null, null, planCut || dedupe.stoppedByDeadline());
       } finally {
         listener.phaseEnded();

@@ -14,6 +14,7 @@ import dupex.linux.Reopened;
 import dupex.scanner.BlockHasher;
 import dupex.scanner.FileId;
 import dupex.scanner.SkipReason;
+import dupex.scanner.Subvolumes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import dupex.linux.Root;
@@ -42,22 +43,28 @@ public final class RangeDeduper {
   /** Ranges the kernel said SAME for in this run (spilled: bounded memory). */
   private dupex.index.Spill sameRanges;
 
-  /** A deduper that opens files only below {@code roots} (open; the caller closes them). */
-  public RangeDeduper(BlockIndex index, DedupeOptions options, DedupeListener listener, List<Root> roots) {
-    this(index, options, listener, Kernel.linux(roots));
+  private final Subvolumes subvolumes;
+
+  /**
+   * A deduper that opens files only below {@code roots} (open; the caller closes them); {@code subvolumes} are those
+   * the scan walked (on btrfs: how to name the files that reference an extent).
+   */
+  public RangeDeduper(BlockIndex index, DedupeOptions options, DedupeListener listener, List<Root> roots, Subvolumes subvolumes) {
+    this(index, options, listener, Kernel.linux(roots), subvolumes);
   }
 
-  RangeDeduper(BlockIndex index, DedupeOptions options, DedupeListener listener, Kernel kernel) {
+  RangeDeduper(BlockIndex index, DedupeOptions options, DedupeListener listener, Kernel kernel, Subvolumes subvolumes) {
     this.index = index;
     this.options = options;
     this.listener = listener;
     this.kernel = kernel;
+    this.subvolumes = subvolumes;
     this.files = new ScannedFiles(index, kernel, listener, counters);
   }
 
   /**
    * Runs the plan, largest jobs first, until done, the deadline, or {@code cancelled}; on btrfs then frees the
-   * extents it left mostly shared; records the new block layout of every file it changed, and measures the space
+   * extents it left partly referenced ({@link ExtentRewriter}); records the new block layout of every file it changed, and measures the space
    * freed on the roots' filesystem.
    *
    * @throws DedupeNotSupportedException the filesystem cannot dedupe
@@ -66,7 +73,9 @@ public final class RangeDeduper {
     long start = System.nanoTime();
     var fsBefore = kernel.syncedFsStat();
     sameRanges = index.openSpill("same");
-    if (options.rewrites().enabled() && fsBefore.isBtrfs()) rewriter = new ExtentRewriter(options.rewrites(), kernel);
+    if (options.rewrites().enabled() && fsBefore.isBtrfs()) {
+      rewriter = new ExtentRewriter(options.rewrites(), kernel, new ExtentReferences(index, kernel, subvolumes), listener);
+    }
     long total = plan.totals().duplicateBytes();
     long[] done = {0};
     try {
@@ -127,9 +136,8 @@ public final class RangeDeduper {
           o.close();
           continue;
         }
-        // A whole-file copy leaves no remainder; only partly deduped files need their old extents remembered.
-        boolean whole = d.offset() == 0 && job.length() == o.record().size();
-        if (rewriter != null && !whole) rewriter.remember(o);
+        // Even a whole-file copy's extents can stay referenced (a reflinked copy, a snapshot): all are remembered.
+        if (rewriter != null) rewriter.remember(o, d.offset(), job.length());
         dests.add(o);
         offsets.add(d.offset());
       }

@@ -75,6 +75,11 @@ final class ScannedFiles {
     return null;
   }
 
+  /** The index's record of a file (null: not in the index). */
+  FileRecord record(FileId id) throws IndexException {
+    return index.get(id).orElse(null);
+  }
+
   /** A file whose bytes proved different from the index's (the kernel said DIFFERS): hash it again next run. */
   void changed(FileRecord rec, String detail) throws IndexException {
     index.invalidate(rec.id());

@@ -13,6 +13,8 @@ import dupex.linux.Reopened;
 import dupex.linux.ScratchFile;
 import java.nio.ByteBuffer;
 import dupex.linux.BytePath;
+import dupex.linux.BtrfsTree;
+import dupex.scanner.Subvolumes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,14 +26,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * An in-memory filesystem behind the Kernel seam: files of bytes on numbered 4 KiB blocks; dedupe compares the
- * bytes and points the destination's blocks at the source's; FIEMAP merges physically consecutive blocks and flags
- * blocks referenced more than once as shared; free space is the blocks no file references. Errnos can be queued
- * per destination path.
+ * An in-memory filesystem behind the Kernel seam: files of bytes on numbered 4 KiB blocks (0: a hole), allocated
+ * one extent per write; dedupe compares the bytes and points the destination's blocks at the source's; FIEMAP
+ * merges physically consecutive blocks and flags blocks referenced more than once as shared; btrfs items and
+ * references are read from the same blocks (one subvolume, {@link #ROOT}). Free space is the blocks no file
+ * references, or on btrfs the extents no file references any block of. Errnos can be queued per destination path.
  */
 final class FakeKernel implements Kernel {
   static final int BLOCK = 4096;
-  static final long DEVICE = 0x803;
+  static final long DEVICE = 0x803, ROOT = 5;
 
   final boolean btrfs;
   long capacity = 1L << 30;
@@ -40,6 +43,29 @@ final class FakeKernel implements Kernel {
   final Map<BytePath, Deque<Integer>> failures = new HashMap<>();
   private final List<Node> scratches = new ArrayList<>();
   private long nextBlock = 1000, nextInode = 100;
+  /** First block of each extent -> its length in blocks. */
+  private final Map<Long, Integer> extents = new HashMap<>();
+
+  /** Allocates {@code n} consecutive blocks as one extent; returns the first. */
+  private long allocate(int n) {
+    long first = nextBlock;
+    nextBlock += n + 1; // a gap: two extents are never physically consecutive
+    if (n > 0) extents.put(first, n);
+    return first;
+  }
+
+  /** The first block of the extent holding {@code block}. */
+  private long extentOf(long block) {
+    long start = block;
+    while (!extents.containsKey(start)) start--;
+    return start;
+  }
+
+  static Subvolumes subvolumes() {
+    Subvolumes s = new Subvolumes();
+    s.add(ROOT, DEVICE);
+    return s;
+  }
 
   FakeKernel(boolean btrfs) {
     this.btrfs = btrfs;
@@ -56,7 +82,8 @@ final class FakeKernel implements Kernel {
     Node(byte[] data) {
       this.data = data;
       this.blocks = new long[(data.length + BLOCK - 1) / BLOCK];
-      for (int i = 0; i < blocks.length; i++) blocks[i] = nextBlock++; // written in one go: one extent
+      long first = allocate(blocks.length); // written in one go: one extent
+      for (int i = 0; i < blocks.length; i++) blocks[i] = first + i;
     }
 
     FileStat stat() {
@@ -71,6 +98,16 @@ final class FakeKernel implements Kernel {
     return n;
   }
 
+  /** cp --reflink: a new file on the same blocks. */
+  Node reflink(BytePath from, BytePath to) {
+    Node src = byPath.get(from);
+    Node n = new Node(new byte[0]);
+    n.data = src.data.clone();
+    n.blocks = src.blocks.clone();
+    byPath.put(to, n);
+    return n;
+  }
+
   void fail(BytePath dest, int... errnos) {
     Deque<Integer> q = failures.computeIfAbsent(dest, p -> new ArrayDeque<>());
     for (int e : errnos) q.add(e);
@@ -78,8 +115,47 @@ final class FakeKernel implements Kernel {
 
   long usedBytes() {
     Set<Long> used = new HashSet<>();
-    for (Node n : allNodes()) for (long b : n.blocks) used.add(b);
-    return (long) used.size() * BLOCK;
+    for (Node n : allNodes()) for (long b : n.blocks) if (b != 0) used.add(btrfs ? extentOf(b) : b);
+    if (!btrfs) return (long) used.size() * BLOCK;
+    return used.stream().mapToLong(e -> (long) extents.get(e) * BLOCK).sum();
+  }
+
+  /** A node's btrfs items: runs of consecutive blocks of one extent. */
+  List<BtrfsTree.FileExtent> items(Node n) {
+    List<BtrfsTree.FileExtent> out = new ArrayList<>();
+    long[] b = n.blocks;
+    for (int i = 0; i < b.length; ) {
+      if (b[i] == 0) {
+        i++;
+        continue;
+      }
+      long ext = extentOf(b[i]);
+      int j = i + 1;
+      while (j < b.length && b[j] == b[j - 1] + 1 && extentOf(b[j]) == ext) j++;
+      out.add(new BtrfsTree.FileExtent((long) i * BLOCK, (long) (j - i) * BLOCK, BtrfsTree.FileExtent.REGULAR, 0,
+          ext * BLOCK, (long) extents.get(ext) * BLOCK, (b[i] - ext) * BLOCK));
+      i = j;
+    }
+    return out;
+  }
+
+  @Override
+  public List<BtrfsTree.FileExtent> items(dupex.linux.OpenFile file) {
+    return items(((FakeFile) file).node);
+  }
+
+  @Override
+  public List<BtrfsTree.Referrer> referrers(long diskBytenr) {
+    List<BtrfsTree.Referrer> out = new ArrayList<>();
+    for (Node n : allNodes()) {
+      for (BtrfsTree.FileExtent x : items(n)) if (x.diskBytenr() == diskBytenr) out.add(new BtrfsTree.Referrer(ROOT, n.inode, x));
+    }
+    return out;
+  }
+
+  @Override
+  public BytePath describe(long root, long inode) {
+    return BytePath.of("/inode-" + inode);
   }
 
   private List<Node> allNodes() {
@@ -156,6 +232,10 @@ final class FakeKernel implements Kernel {
       List<Extent> out = new ArrayList<>();
       long[] b = node.blocks;
       for (int i = 0; i < b.length; ) {
+        if (b[i] == 0) { // a hole
+          i++;
+          continue;
+        }
         boolean shared = references(b[i]) > 1;
         int j = i + 1;
         while (j < b.length && b[j] == b[j - 1] + 1 && (references(b[j]) > 1) == shared) j++;
@@ -205,8 +285,15 @@ final class FakeKernel implements Kernel {
       if (offset + n > node.data.length) {
         node.data = Arrays.copyOf(node.data, (int) (offset + n));
         long[] grown = Arrays.copyOf(node.blocks, (node.data.length + BLOCK - 1) / BLOCK);
-        for (int i = node.blocks.length; i < grown.length; i++) grown[i] = nextBlock++;
         node.blocks = grown;
+      }
+      // Blocks written for the first time (holes) get one new extent; a gap before them stays a hole.
+      int lo = (int) (offset / BLOCK), hi = (int) ((offset + n + BLOCK - 1) / BLOCK);
+      int fresh = 0;
+      for (int i = lo; i < hi; i++) if (node.blocks[i] == 0) fresh++;
+      if (fresh > 0) {
+        long first = allocate(hi - lo);
+        for (int i = lo; i < hi; i++) if (node.blocks[i] == 0) node.blocks[i] = first + (i - lo);
       }
       buffer.get(node.data, (int) offset, n);
     }

@@ -79,7 +79,7 @@ class RangeDeduperTest {
         public void skipped(BytePath path, SkipReason reason, String detail) {
           skips.add(reason + " " + path);
         }
-      }, kernel).run(plan, () -> false);
+      }, kernel, FakeKernel.subvolumes()).run(plan, () -> false);
     }
   }
 
@@ -262,11 +262,81 @@ class RangeDeduperTest {
         public void progress(long done, long total) {
           f[1].mtimeNs = 99; // someone writes to the file after the dedupe, before the rewrite
         }
-      }, kernel).run(plan, () -> false);
+      }, kernel, FakeKernel.subvolumes()).run(plan, () -> false);
       assertEquals(0, t.extentsRewritten());
       assertTrue(skips.contains("CHANGED " + B), skips.toString());
       assertTrue(index.get(id(B)).orElseThrow().stale());
     }
+  }
+
+  static final BytePath X2 = BytePath.of("/data/x2"), Y = BytePath.of("/data/y"), Y2 = BytePath.of("/data/y2"),
+      OUTSIDE = BytePath.of("/elsewhere/z");
+
+  /**
+   * Two families of a 16-block image, each an image and its reflinked clone; the second image has a block of its
+   * own (block 3). The plan moves the second family onto the first, except block 3, which both of its files still
+   * use from their shared extent.
+   */
+  FakeKernel.Node[] twoFamilies() throws Exception {
+    kernel = new FakeKernel(true);
+    byte[] data = Fixtures.randomBytes(30, 16 * BS), other = data.clone();
+    System.arraycopy(Fixtures.randomBytes(31, BS), 0, other, 3 * BS, BS);
+    file(A, data);
+    kernel.reflink(A, X2);
+    index(X2, data);
+    FakeKernel.Node y = file(Y, other);
+    FakeKernel.Node y2 = kernel.reflink(Y, Y2);
+    index(Y2, other);
+    return new FakeKernel.Node[] {y, y2};
+  }
+
+  DedupeTotals runBtrfs(DedupeOptions options, long[] estimate) throws Exception {
+    try (DedupePlan plan = DedupePlanner.btrfs(index, options.rewrites(), kernel, FakeKernel.subvolumes(), DedupeListener.NONE).plan()) {
+      estimate[0] = plan.totals().estimatedFreedBytes();
+      estimate[1] = plan.totals().pinnedBytes();
+      return new RangeDeduper(index, options, new DedupeListener() {
+        @Override
+        public void skipped(BytePath path, SkipReason reason, String detail) {
+          skips.add(reason + " " + path + " " + detail);
+        }
+      }, kernel, FakeKernel.subvolumes()).run(plan, () -> false);
+    }
+  }
+
+  @Test
+  void btrfsAnExtentAReflinkedCloneStillUsesIsCopiedOnceAndFreed() throws Exception {
+    FakeKernel.Node[] y = twoFamilies();
+    long old = y[0].blocks[0];
+    byte[] before = y[0].data.clone();
+    long[] estimate = new long[2];
+    DedupeTotals t = runBtrfs(OPTIONS, estimate);
+    assertEquals(15L * BS, t.bytesFreed(), "the old 16-block extent went, a 1-block copy came");
+    assertEquals(1, t.extentsRewritten());
+    assertEquals(BS, t.bytesRewritten(), "block 3, copied once for both files");
+    assertEquals(y[0].blocks[3], y[1].blocks[3], "both files use the one copy");
+    for (FakeKernel.Node n : y) {
+      assertFalse(contains(n.blocks, old + 3), "nothing uses the old extent");
+      assertArrayEquals(before, n.data);
+    }
+    assertEquals(t.bytesFreed(), estimate[0], "the estimate decides as the dedupe does");
+    assertEquals(0, estimate[1]);
+  }
+
+  @Test
+  void btrfsAFileOutsideTheRunPinsTheExtentAndIsNamed() throws Exception {
+    FakeKernel.Node[] y = twoFamilies();
+    kernel.reflink(Y, OUTSIDE); // never indexed: another subvolume, an excluded path
+    long[] estimate = new long[2];
+    DedupeTotals t = runBtrfs(OPTIONS, estimate);
+    assertEquals(0, t.extentsRewritten());
+    assertEquals(1, t.extentsPinned());
+    assertEquals(16L * BS, t.bytesPinned());
+    assertEquals(0, t.bytesFreed(), "the outside file keeps the whole extent");
+    assertEquals(0, estimate[0]);
+    assertEquals(16L * BS, estimate[1]);
+    int outsideInode = (int) kernel.byPath.get(OUTSIDE).inode;
+    assertTrue(skips.stream().anyMatch(s -> s.startsWith("PINNED /data/y") && s.contains("/inode-" + outsideInode)), skips.toString());
+    assertEquals(0, t.failures(), "pinned is not a failure");
   }
 
   private static boolean contains(long[] a, long v) {

@@ -282,6 +282,11 @@ public final class BlockIndex implements AutoCloseable {
     return new GroupIterator(store, db.newIterator(blocks), settings.blockSize(), id -> seenIn(id, epoch));
   }
 
+  /** Whether {@code rec} is a file the last scan saw (and found unchanged or hashed): one a run may plan and touch. */
+  public boolean seenByLastScan(FileRecord rec) throws IndexException {
+    return !rec.stale() && rec.epoch() == lastEpoch();
+  }
+
   /** The epoch of the last scan begun (0 for none). */
   private long lastEpoch() throws IndexException {
     return meta("epoch").map(Long::parseLong).orElse(0L);

@@ -178,6 +178,30 @@ public final class Directory implements AutoCloseable {
     return (geom.getInt(Ioctl.XFS_GEOM_FLAGS) & Ioctl.XFS_FSOP_GEOM_FLAGS_REFLINK) != 0;
   }
 
+  /** On btrfs: the id of the subvolume holding this directory. */
+  public long btrfsSubvolume() throws NativeIOException {
+    return BtrfsTree.subvolume(handle);
+  }
+
+  /** On btrfs: every item, in any subvolume of this filesystem, that references a disk extent ({@link BtrfsTree#referrers}). */
+  public List<BtrfsTree.Referrer> btrfsReferrers(long diskBytenr) throws NativeIOException {
+    return BtrfsTree.referrers(handle, diskBytenr);
+  }
+
+  /**
+   * On btrfs: the path of inode {@code inode} of subvolume {@code root}, from the filesystem's top-level
+   * subvolume (which need not be mounted anywhere), for messages.
+   */
+  public BytePath btrfsPath(long root, long inode) throws NativeIOException {
+    byte[] sub = BtrfsTree.subvolumePath(handle, root), in = BtrfsTree.inodePath(handle, root, inode);
+    byte[] all = new byte[1 + sub.length + (sub.length > 0 ? 1 : 0) + in.length];
+    all[0] = '/';
+    System.arraycopy(sub, 0, all, 1, sub.length);
+    if (sub.length > 0) all[1 + sub.length] = '/';
+    System.arraycopy(in, 0, all, all.length - in.length, in.length);
+    return BytePath.of(all);
+  }
+
   /** syncfs(2) of the filesystem holding this directory. */
   public void syncFilesystem() throws NativeIOException {
     handle.syncFilesystem();

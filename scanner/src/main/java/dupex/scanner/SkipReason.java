@@ -10,6 +10,8 @@ public enum SkipReason {
   VANISHED("vanished", false),
   CHANGED("changed since it was scanned", false),
   BUSY("changing while it was read", false),
+  /** On btrfs: an extent the file used stays allocated, referenced by a file outside the run. */
+  PINNED("extent kept by a file outside the run", false),
   IMMUTABLE("immutable or append-only", true),
   UNREADABLE("unreadable", true),
   NO_SPACE("not enough free space", true),

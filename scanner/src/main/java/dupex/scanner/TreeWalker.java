@@ -61,9 +61,12 @@ public final class TreeWalker implements AutoCloseable {
     Directory top = root.directory();
     if (root.isFile()) {
       FileStat st = top.stat(root.path().fileName());
+      if (top.fsStat().isBtrfs() && st.device() == top.stat().device()) noteSubvolume(top, st.device());
       visit(root.path(), st, st.device(), minSize, links, sink);
     } else {
-      walkDirectory(root, top, top.stat().device(), minSize, links, sink);
+      long device = top.stat().device();
+      if (top.fsStat().isBtrfs()) noteSubvolume(top, device);
+      walkDirectory(root, top, device, minSize, links, sink);
     }
     for (Pending p : links.values()) sink.accept(p.entry());
   }
@@ -119,9 +122,18 @@ public final class TreeWalker implements AutoCloseable {
         skip(path, new Skip(SkipReason.OTHER_FILESYSTEM, "mount point, not entered"));
         return;
       }
+      if (st.device() != device) noteSubvolume(child, st.device()); // a btrfs subvolume or snapshot
       walkDirectory(root, child, st.device(), minSize, links, sink);
     } catch (NativeIOException e) {
       skip(path, e.errno() == dupex.linux.Errno.EACCES ? new Skip(SkipReason.UNREADABLE, "directory: " + e.getReason()) : Skip.of(e));
+    }
+  }
+
+  private void noteSubvolume(Directory dir, long device) {
+    try {
+      counters.subvolumes.add(dir.btrfsSubvolume(), device);
+    } catch (NativeIOException e) {
+      // not btrfs after all; its files simply cannot be named from an extent's references
     }
   }
 
