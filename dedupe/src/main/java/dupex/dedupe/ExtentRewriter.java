@@ -125,7 +125,7 @@ final class ExtentRewriter {
             + e.diskLength() + "-byte extent; it stays allocated");
         return;
       }
-      Result result = copyAndShare(e, r, open, first.record().path().parent(), buffer, roundLength, changed);
+      Result result = copyAndShare(e, r, open, buffer, roundLength, changed);
       switch (result.outcome()) {
         case DONE -> {
           counters.extentsRewritten++;
@@ -136,8 +136,11 @@ final class ExtentRewriter {
           files.report(first.record(), SkipReason.NO_SPACE, "the disk filled while copying the rest of an extent; it stays allocated");
         }
         case DIFFERS -> files.changed(open.get(result.file()).record(), "changed while its extent was being rewritten; left as it is");
-        case FAILED -> files.report(open.get(result.file()).record(), SkipReason.REFUSED,
-            "the kernel refused to share the copy of an extent's rest: " + result.why());
+        case FAILED -> {
+          counters.rangesFailed++;
+          files.report(open.get(result.file()).record(), SkipReason.REFUSED,
+              "the kernel refused to share the copy of an extent's rest: " + result.why());
+        }
       }
     } catch (NativeIOException x) {
       files.report(open.values().iterator().next().record(), SkipReason.REFUSED,
@@ -159,10 +162,11 @@ final class ExtentRewriter {
    * every use with the copy. A use that ends at its file's end in the middle of a block takes that last block
    * from a scratch file that ends there too (the kernel shares a partial block only between two file ends).
    */
-  private Result copyAndShare(SharedExtent e, SharedExtent.Rewrite r, Map<FileId, ScannedFiles.Open> open, BytePath dir,
+  private Result copyAndShare(SharedExtent e, SharedExtent.Rewrite r, Map<FileId, ScannedFiles.Open> open,
                               ByteBuffer buffer, long roundLength, Set<FileId> changed) throws NativeIOException {
     Map<Long, ScratchFile> tails = new HashMap<>();
-    try (ScratchFile tmp = kernel.scratch(dir)) {
+    BytePath[] dir = {null};
+    try (ScratchFile tmp = scratch(open, dir)) {
       for (long[] span : r.live()) {
         for (long pos = span[0]; pos < span[1]; ) {
           SharedExtent.Use from = null;
@@ -201,7 +205,7 @@ final class ExtentRewriter {
           long key = u.extentOffset() + aligned;
           ScratchFile tail = tails.get(key);
           if (tail == null) {
-            tail = kernel.scratch(dir);
+            tail = kernel.scratch(dir[0]);
             tails.put(key, tail);
             if (!copy(o, u.logical() + aligned, len - aligned, tail, 0, buffer)) return new Result(Outcome.DIFFERS, u.file(), null);
             tail.sync();
@@ -217,6 +221,28 @@ final class ExtentRewriter {
     } finally {
       for (ScratchFile t : tails.values()) t.close();
     }
+  }
+
+  /**
+   * A scratch file in the directory of one of the files (the first that takes one: a read-only snapshot's
+   * directory refuses it with EROFS); {@code dir[0]} is set to that directory.
+   */
+  private ScratchFile scratch(Map<FileId, ScannedFiles.Open> open, BytePath[] dir) throws NativeIOException {
+    NativeIOException refused = null;
+    Set<BytePath> tried = new java.util.HashSet<>();
+    for (ScannedFiles.Open o : open.values()) {
+      BytePath d = o.record().path().parent();
+      if (!tried.add(d)) continue;
+      try {
+        ScratchFile s = kernel.scratch(d);
+        dir[0] = d;
+        return s;
+      } catch (NativeIOException x) {
+        if (x.errno() != Errno.EROFS && x.errno() != Errno.EACCES) throw x;
+        refused = x;
+      }
+    }
+    throw refused;
   }
 
   /** Copies n bytes of a file into a scratch file; false when the file is shorter than it was (it changed). */

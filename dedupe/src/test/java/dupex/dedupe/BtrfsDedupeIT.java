@@ -107,6 +107,64 @@ class BtrfsDedupeIT extends DedupeContract {
   }
 
   /**
+   * Two families of a 32 MiB VM image: a template and two reflinked clones of it, and the same image written again
+   * with one 128 KiB block of its own, in a subvolume, and a read-only snapshot of that subvolume. The plan moves the
+   * second family onto the first except that block, which the image and the snapshot's image both still use from
+   * their 32 MiB extent. Returns the second image, and where the snapshot's copy of it is.
+   */
+  Path[] twoFamilies(Path snapshot) throws Exception {
+    Path template = Fixtures.writeRandom(root.resolve("template.img"), 50, 32 * MiB);
+    for (String clone : List.of("clone1.img", "clone2.img")) {
+      LoopFs.run(List.of("cp", "--reflink=always", template.toString(), root.resolve(clone).toString()));
+    }
+    byte[] bytes = java.nio.file.Files.readAllBytes(template);
+    System.arraycopy(Fixtures.randomBytes(51, BS), 0, bytes, 10 * MiB, BS);
+    Path vol = root.resolve("vol");
+    LoopFs.run(List.of("btrfs", "subvolume", "create", vol.toString()));
+    Path image = Fixtures.write(vol.resolve("b.img"), bytes);
+    assertUnshared(image);
+    java.nio.file.Files.createDirectories(snapshot.getParent());
+    LoopFs.run(List.of("btrfs", "subvolume", "snapshot", "-r", vol.toString(), snapshot.toString()));
+    return new Path[] {image, snapshot.resolve("b.img")};
+  }
+
+  @Test
+  void anExtentAReadOnlySnapshotAlsoUsesIsFreedWhenEveryReferenceMoves() throws Exception {
+    Path[] b = twoFamilies(root.resolve("snap"));
+    RunResult dry = run(true, DedupeOptions.defaults());
+    long freeBefore = fs.freeBytes();
+    RunResult r = dedupe();
+    long freed = fs.freeBytes() - freeBefore;
+    assertEquals(0, r.failures(), skips.toString());
+    assertEquals(2 * (32L * MiB - BS), r.dedupe().bytesDeduped(), "the image and the snapshot's image (read-only) moved");
+    assertEquals(1, r.dedupe().extentsRewritten(), r.dedupe() + " " + skips);
+    assertEquals(BS, r.dedupe().bytesRewritten(), "the block of its own, copied once for both files");
+    assertSameBlocks(b[0], b[1], 0, 32 * MiB);
+    assertTrue(freed >= (32L * MiB - BS) * 95 / 100, "freed " + freed + " of the 32 MiB extent");
+    assertEquals(0, dry.plan().pinnedBytes());
+    long estimate = dry.plan().estimatedFreedBytes();
+    assertTrue(Math.abs(estimate - freed) <= estimate * 5 / 100, "estimate " + estimate + " vs freed " + freed);
+  }
+
+  @Test
+  void aSnapshotOutsideTheRootsPinsTheExtentAndIsNamed() throws Exception {
+    Path[] b = twoFamilies(fs.root().resolve("snaps/s1"));
+    RunResult dry = run(true, DedupeOptions.defaults());
+    long freeBefore = fs.freeBytes();
+    RunResult r = dedupe();
+    long freed = fs.freeBytes() - freeBefore;
+    assertEquals(0, r.failures(), skips.toString());
+    assertEquals(32L * MiB - BS, r.dedupe().bytesDeduped(), "the image moved; the snapshot was not scanned");
+    assertEquals(0, r.dedupe().extentsRewritten());
+    assertEquals(1, r.dedupe().extentsPinned());
+    assertEquals(32L * MiB, r.dedupe().bytesPinned());
+    assertTrue(freed < MiB, "the snapshot keeps the whole extent: freed " + freed);
+    assertTrue(skips.stream().anyMatch(s -> s.startsWith("PINNED " + b[0] + " ") && s.contains("/snaps/s1/b.img")), skips.toString());
+    assertEquals(32L * MiB, dry.plan().pinnedBytes(), "the report says what stays and why");
+    assertTrue(dry.plan().estimatedFreedBytes() < MiB, "and does not promise it: " + dry.plan().estimatedFreedBytes());
+  }
+
+  /**
    * Compressed extents have no physical address FIEMAP can compare, so a range the kernel already shares looked
    * new on every run: the kernel's SAME is remembered with both files' state, and a rerun makes no call until a
    * file changes.
