@@ -129,6 +129,26 @@ class Corpus:
             os.fsync(f.fileno())
         self.logical += golden_size
         self.write("vm2/export.img", [(0, bytes(edited))])
+        # Two deployments of one VM template, each a template image and a reflinked clone edited afterwards in scattered
+        # 4 KiB places (so parts of 128 KiB blocks of the clone stay in the template's extent); the second template was
+        # written again from the same bytes. Whichever family a tool keeps, the other's extents stay referenced by
+        # the slivers of its clone unless they are rewritten.
+        tpl_size = int(48 * s) * MiB
+        tpl = self.data(3600, tpl_size)
+        for host in ("host-a", "host-b"):
+            p = self.write(f"vm3/{host}/template.img", [(0, tpl)])
+            clone = os.path.join(self.root, f"vm3/{host}/vm1.img")
+            subprocess.run(["cp", "--reflink=always", p, clone], check=True)
+            rnd = random.Random(3601 if host == "host-a" else 3602)
+            with open(clone, "r+b") as f:
+                for _ in range(int(24 * s)):
+                    at = rnd.randrange(0, tpl_size // BLOCK) * BLOCK
+                    buf = self.data(rnd.randrange(1 << 30), BLOCK)
+                    f.seek(at)
+                    f.write(buf)
+                    self.account(buf)
+                os.fsync(f.fileno())
+            self.logical += tpl_size
         # btrfs: a subvolume with a read-only snapshot inside the tree, files edited in place after the snapshot,
         # and written copies of what the snapshot holds.
         if subprocess.run(["stat", "-f", "-c", "%T", self.root], capture_output=True, text=True).stdout.strip() == "btrfs":
