@@ -18,8 +18,9 @@ final class DedupeCommand extends WorkCommand {
   int top;
 
   @Option(names = "--rewrite-threshold", paramLabel = "R", defaultValue = "1",
-      description = {"btrfs frees an extent only when none of it is used: copy the unshared rest of a partly deduped",
-          "extent into a new one when the bytes freed are at least R times the bytes copied. Default: ${DEFAULT-VALUE}."})
+      description = {"btrfs frees an extent only when none of it is used: copy what is still used of a partly deduped",
+          "extent (by the file, its reflinked clones, snapshots in the run) into a new one and share it there, when",
+          "the bytes freed are at least R times the bytes copied. Default: ${DEFAULT-VALUE}."})
   double rewriteThreshold;
 
   @Option(names = "--no-rewrite", description = "Never copy extent remainders (btrfs): fewer writes, less space freed.")

@@ -1,6 +1,7 @@
 package dupex.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dupex.linux.Fixtures;
 import dupex.linux.LoopFs;
@@ -22,6 +23,40 @@ class BtrfsCliIT extends CliContract {
     try (Stream<Path> s = Files.walk(fs.root())) {
       return s.sorted().toList();
     }
+  }
+
+  /**
+   * A VM image whose extent a read-only snapshot outside the given path also uses: the report counts it as pinned,
+   * not as freeable, and dedupe -v names the snapshot's file that keeps it.
+   */
+  @Test
+  void anExtentASnapshotOutsideThePathKeepsIsReportedAsPinnedAndNamed() throws Exception {
+    Path template = Fixtures.writeRandom(root.resolve("template.img"), 60, 16 * MiB);
+    for (String clone : List.of("clone1.img", "clone2.img")) {
+      LoopFs.run(List.of("cp", "--reflink=always", template.toString(), root.resolve(clone).toString()));
+    }
+    byte[] bytes = Files.readAllBytes(template);
+    System.arraycopy(Fixtures.randomBytes(61, 128 * 1024), 0, bytes, 4 * MiB, 128 * 1024);
+    Path vol = root.resolve("vol");
+    LoopFs.run(List.of("btrfs", "subvolume", "create", vol.toString()));
+    Fixtures.write(vol.resolve("b.img"), bytes);
+    Files.createDirectories(fs.root().resolve("snaps"));
+    LoopFs.run(List.of("btrfs", "subvolume", "snapshot", "-r", vol.toString(), fs.root().resolve("snaps/2026-11-01").toString()));
+    Map<Path, String> sums = Fixtures.checksums(fs.root());
+
+    Launcher.Result report = Launcher.run("report", "--json", "--index", index.toString(), root.toString());
+    assertEquals(0, report.code(), report.toString());
+    assertEquals(16L * MiB, report.json().at("/filesystems/0/plan/pinnedBytes").asLong(), report.out());
+    assertTrue(report.json().at("/filesystems/0/plan/estimatedFreedBytes").asLong() < MiB, report.out());
+    Launcher.Result text = Launcher.run("report", "--index", index.toString(), root.toString());
+    assertTrue(text.out().contains("pinned") && text.out().contains("16.0 MiB"), text.out());
+
+    Launcher.Result dedupe = Launcher.run("dedupe", "-v", "--index", index.toString(), root.toString());
+    assertEquals(0, dedupe.code(), dedupe.toString());
+    assertTrue(dedupe.err().contains("skip " + vol.resolve("b.img") + ": extent kept by a file outside the run")
+        && dedupe.err().contains("/snaps/2026-11-01/b.img"), dedupe.err());
+    assertTrue(dedupe.out().contains("stays pinned by files outside the run"), dedupe.out());
+    assertEquals(sums, Fixtures.checksums(fs.root()));
   }
 
   @Test
