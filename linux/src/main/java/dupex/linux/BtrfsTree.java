@@ -48,6 +48,10 @@ public final class BtrfsTree {
   /** struct btrfs_root_ref (packed): u64 dirid, sequence; u16 name_len; then the name. */
   static final int RR_DIRID = 0, RR_NAME_LEN = 16, RR_NAME = 18;
 
+  private static final Native.Reusable SEARCH = new Native.Reusable(SEARCH_HEADER_SIZE + SEARCH_BUFFER);
+  private static final Native.Reusable CONTAINER = new Native.Reusable(64 * 1024);
+  private static final Native.Reusable LOGICAL_INO_ARGS = new Native.Reusable(LI_ARGS_SIZE);
+
   private BtrfsTree() {}
 
   /** One EXTENT_DATA item of a file. */
@@ -84,7 +88,7 @@ public final class BtrfsTree {
    */
   private static void search(FileHandle any, long tree, long inode, long minOffset, long maxOffset, List<FileExtent> out)
       throws NativeIOException {
-    Pointer args = Native.allocate(SEARCH_HEADER_SIZE + SEARCH_BUFFER);
+    Pointer args = SEARCH.get(SEARCH_HEADER_SIZE);
     while (true) {
       args.putLong(SK_TREE_ID, tree);
       args.putLong(SK_MIN_OBJECTID, inode);
@@ -164,8 +168,8 @@ public final class BtrfsTree {
   public static List<Reference> references(FileHandle any, long diskBytenr) throws NativeIOException {
     int size = 64 * 1024;
     while (true) {
-      Pointer container = Native.allocate(size);
-      Pointer args = Native.allocate(LI_ARGS_SIZE);
+      Pointer container = size == 64 * 1024 ? CONTAINER.get(DC_VAL) : Native.allocate(size);
+      Pointer args = LOGICAL_INO_ARGS.get(LI_ARGS_SIZE);
       args.putLong(LI_LOGICAL, diskBytenr);
       args.putLong(LI_SIZE, size);
       args.putLong(LI_FLAGS, LOGICAL_INO_ARGS_IGNORE_OFFSET);

@@ -24,6 +24,7 @@ public final class Directory implements AutoCloseable {
   /** Set once openat2 proved missing (ENOSYS); tests set it to exercise the per-component walk. */
   static volatile boolean noOpenat2;
 
+  private static final Native.Reusable DIRENTS = new Native.Reusable(DIRENT_BUFFER);
   private final FileHandle handle;
   private final BytePath path;
 
@@ -52,7 +53,7 @@ public final class Directory implements AutoCloseable {
   /** The entries, without "." and "..", in the order the filesystem returns them. */
   public List<Entry> entries() throws NativeIOException {
     List<Entry> out = new ArrayList<>();
-    Pointer buf = Native.allocate(DIRENT_BUFFER);
+    Pointer buf = DIRENTS.get(0);
     while (true) {
       long n = Native.LIBC.getdents64(handle.fd(), buf, DIRENT_BUFFER);
       if (n < 0) {

@@ -24,12 +24,14 @@ public final class Fiemap {
       EXTENT_DATA_ENCRYPTED = 0x80, EXTENT_NOT_ALIGNED = 0x100, EXTENT_DATA_INLINE = 0x200,
       EXTENT_DATA_TAIL = 0x400, EXTENT_UNWRITTEN = 0x800, EXTENT_MERGED = 0x1000, EXTENT_SHARED = 0x2000;
 
+  private static final Native.Reusable ARG = new Native.Reusable(HEADER_SIZE + EXTENT_SIZE * EXTENTS_PER_CALL);
+
   private Fiemap() {}
 
   /** All extents overlapping [start, start + length), paging until the LAST flag or an empty answer. */
   static List<Extent> map(FileHandle file, long start, long length, boolean sync) throws NativeIOException {
     List<Extent> extents = new ArrayList<>();
-    Pointer arg = Native.allocate(HEADER_SIZE + EXTENT_SIZE * EXTENTS_PER_CALL);
+    Pointer arg = ARG.get(HEADER_SIZE);
     long end = length == Long.MAX_VALUE ? Long.MAX_VALUE : start + length;
     long next = start;
     while (next < end) {
