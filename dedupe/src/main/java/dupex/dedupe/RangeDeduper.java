@@ -64,8 +64,8 @@ public final class RangeDeduper {
 
   /**
    * Runs the plan, largest jobs first, until done, the deadline, or {@code cancelled}; on btrfs then frees the
-   * extents it left partly referenced ({@link ExtentRewriter}); records the new block layout of every file it changed, and measures the space
-   * freed on the roots' filesystem.
+   * extents it left partly referenced ({@link ExtentRewriter}); records the new block layout of every file it
+   * changed, and measures the space freed on the roots' filesystem.
    *
    * @throws DedupeNotSupportedException the filesystem cannot dedupe
    */
