@@ -60,7 +60,7 @@ public final class Main implements Runnable {
 
   /** Runs a command line in-process and returns its exit code; tests call this. */
   static int run(String[] args, PrintWriter out, PrintWriter err, Session session) {
-    CommandLine cl = new CommandLine(new Main(), new SessionFactory(session));
+    CommandLine cl = commandLine(session);
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -88,6 +88,11 @@ public final class Main implements Runnable {
       out.flush();
       err.flush();
     }
+  }
+
+  /** The command line, its commands created with {@code session}. */
+  static CommandLine commandLine(Session session) {
+    return new CommandLine(new Main(), new SessionFactory(session));
   }
 
   static String version() {
