@@ -143,6 +143,7 @@ final class ExtentRewriter {
         }
       }
     } catch (NativeIOException x) {
+      counters.rangesFailed++;
       files.report(open.values().iterator().next().record(), SkipReason.REFUSED,
           "cannot copy the rest of a shared extent: " + x.getReason());
     } finally {
