@@ -68,7 +68,6 @@ public final class Main implements Runnable {
     for (String a : args) if (a.matches("-v+|--verbose")) verbose[0] = true;
     cl.setParameterExceptionHandler((ex, a) -> {
       err.println("dupex: " + ex.getMessage());
-      err.println("Usage: " + ex.getCommandLine().getHelp().synopsis(0).strip());
       err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
       return ExitCode.USAGE;
     });

@@ -111,7 +111,8 @@ public final class ManPage {
         Deleting it is safe: the next run hashes everything again.
         .TP
         .I /usr/lib/systemd/system/dupex.service, dupex.timer
-        A nightly run, not enabled; the paths to dedupe are set in \\fB/etc/default/dupex\\fR.
+        A nightly run, not enabled; the paths to dedupe go in a drop-in (\\fBsystemctl edit dupex.service\\fR):
+        \\fBEnvironment=DUPEX_PATHS=\\fR, \\fBReadWritePaths=\\fR and \\fBRequiresMountsFor=\\fR.
         .TP
         .I /usr/share/doc/dupex/examples/dupex.cron
         The same as a cron job.

@@ -24,7 +24,7 @@ final class ScanArgs {
       description = "Skip files smaller than this. Default: one filesystem block.")
   long minSize;
 
-  @Option(names = "--exclude", paramLabel = "GLOB",
+  @Option(names = "--exclude", paramLabel = "GLOB", converter = Units.GlobConverter.class,
       description = "Skip files and directories whose name (or, with a /, whose path below PATH) matches. Repeatable.")
   List<String> excludes = new ArrayList<>();
 
@@ -36,7 +36,7 @@ final class ScanArgs {
   Long checkpointEvery;
 
   @Option(names = "--max-runtime", paramLabel = "DURATION", converter = Units.DurationConverter.class,
-      description = {"Stop after this long (e.g. 30m, 2h), all filesystems together: no new file is read, planned or",
+      description = {"Stop after this long (e.g. 30min, 1h30m, 1d), all filesystems together: no new file is read, planned or",
           "deduped after it (the largest ranges go first); the next run carries on where this one stopped."})
   java.time.Duration maxRuntime;
 

@@ -2,6 +2,7 @@ package dupex.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,10 +53,21 @@ class CliTest {
   }
 
   @Test
-  void unknownOptionIs64WithUsage() {
+  void unknownOptionIs64WithOneLineAndAHint() {
     CliRunner r = CliRunner.run("report", "--bogus", data.toString());
     assertEquals(ExitCode.USAGE, r.code(), r.toString());
-    assertTrue(r.err().contains("Unknown option: '--bogus'") && r.err().contains("Usage: dupex report"), r.err());
+    assertEquals(List.of("dupex: Unknown option: '--bogus'", "Try 'dupex report --help' for more information."), r.err().lines().toList());
+  }
+
+  @Test
+  void anInvalidExcludeIs64AndOneThatMatchesNothingIsWarnedAbout() throws Exception {
+    CliRunner bad = CliRunner.run("scan", "--exclude", "{a,b", "--index", index.toString(), data.toString());
+    assertEquals(ExitCode.USAGE, bad.code(), bad.toString());
+    assertEquals(List.of("dupex: Invalid value for option '--exclude' (GLOB): not a valid glob: '{a,b' (a '{' is not closed)",
+        "Try 'dupex scan --help' for more information."), bad.err().lines().toList());
+    CliRunner none = CliRunner.run("scan", "-q", "--exclude", "*.nothing-has-this", "--index", index.toString(), data.toString());
+    assertEquals(ExitCode.OK, none.code(), none.toString());
+    assertTrue(none.err().contains("--exclude '*.nothing-has-this' matched nothing under [" + data + "]"), none.err());
   }
 
   @Test
@@ -237,6 +249,14 @@ class CliTest {
     assertEquals(4096, Units.parseSize("4096"));
     assertEquals(Duration.ofMinutes(90), Units.parseDuration("1h30m"));
     assertEquals(Duration.ofSeconds(45), Units.parseDuration("45"));
+    assertEquals(Duration.ofMinutes(30), Units.parseDuration("30min"));
+    assertEquals(Duration.ofDays(1), Units.parseDuration("1d"));
+    assertEquals(Duration.ofMinutes(150), Units.parseDuration("2h 30m"));
+    assertEquals(Duration.ofHours(2), Units.parseDuration("PT2H"));
+    assertEquals(3L << 29, Units.parseSize("1.5G"));
+    assertEquals(1536, Units.parseSize("1.5k"));
+    assertThrows(IllegalArgumentException.class, () -> Units.parseSize("1.5"), "half a byte");
+    assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("1w"));
     assertEquals("1.50 KiB", Units.bytes(1536));
   }
 }

@@ -61,6 +61,13 @@ public final class Pipeline {
     } finally {
       listener.phaseEnded();
     }
+    if (scan.complete()) {
+      for (String glob : request.scan().excludes()) {
+        if (!live.excludesMatched.contains(glob)) {
+          listener.warning("--exclude '" + glob + "' matched nothing under " + request.roots().stream().map(r -> r.path().toString()).toList());
+        }
+      }
+    }
     if (request.mode() == Mode.SCAN || !scan.complete() || stop.getAsBoolean()) {
       return new RunResult(scan, null, null, null, null, !scan.complete() && deadline.passed());
     }

@@ -8,14 +8,22 @@ import java.util.regex.Pattern;
  * alternatives, and a backslash quotes the next character. A name that is not UTF-8 is matched with U+FFFD in
  * place of each byte that is not.
  */
-final class Glob {
+public final class Glob {
+  private final String source;
   private final Pattern pattern;
 
-  private Glob(Pattern pattern) {
+  private Glob(String source, Pattern pattern) {
+    this.source = source;
     this.pattern = pattern;
   }
 
-  static Glob compile(String glob) {
+  /** The glob as given. */
+  public String source() {
+    return source;
+  }
+
+  /** @throws IllegalArgumentException the glob is not valid (an unclosed brace) */
+  public static Glob compile(String glob) {
     StringBuilder re = new StringBuilder();
     int braces = 0;
     for (int i = 0; i < glob.length(); i++) {
@@ -67,11 +75,11 @@ final class Glob {
         default -> re.append(Pattern.quote(String.valueOf(c)));
       }
     }
-    if (braces > 0) throw new IllegalArgumentException("unclosed { in --exclude " + glob);
-    return new Glob(Pattern.compile(re.toString(), Pattern.DOTALL));
+    if (braces > 0) throw new IllegalArgumentException("a '{' is not closed");
+    return new Glob(glob, Pattern.compile(re.toString(), Pattern.DOTALL));
   }
 
-  boolean matches(String text) {
+  public boolean matches(String text) {
     return pattern.matcher(text).matches();
   }
 }

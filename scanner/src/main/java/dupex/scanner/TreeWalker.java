@@ -241,15 +241,24 @@ public final class TreeWalker implements AutoCloseable {
   private boolean excluded(Root root, BytePath dir, byte[] name) {
     if (!nameExcludes.isEmpty()) {
       String text = new String(name, StandardCharsets.UTF_8);
-      for (Glob g : nameExcludes) if (g.matches(text)) return true;
+      for (Glob g : nameExcludes) {
+        if (g.matches(text)) return matched(g);
+      }
     }
     if (!pathExcludes.isEmpty()) {
       BytePath path = dir.resolve(name);
       String abs = new String(path.bytes(), StandardCharsets.UTF_8);
       String rel = new String(path.relativeTo(root.path()), StandardCharsets.UTF_8);
-      for (Glob g : pathExcludes) if (g.matches(rel) || g.matches(abs)) return true;
+      for (Glob g : pathExcludes) {
+        if (g.matches(rel) || g.matches(abs)) return matched(g);
+      }
     }
     return false;
+  }
+
+  private boolean matched(Glob g) {
+    counters.excludesMatched.add(g.source());
+    return true;
   }
 
   private void skip(BytePath path, Skip skip) {
