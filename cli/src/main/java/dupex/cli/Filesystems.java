@@ -54,14 +54,13 @@ final class Filesystems {
           throw Failures.of(path, e);
         }
         try {
-          Optional<UUID> uuid = root.directory().fsUuid();
           FsStat fs = root.directory().fsStat();
           if (fs.isVirtual()) {
             closeQuietly(root);
             throw new CliException(ExitCode.NO_INPUT, path + " is on " + fs.typeName()
                 + ", a virtual filesystem the kernel makes up: it holds no file data to share");
           }
-          String key = uuid.map(UUID::toString).orElse("dev-" + Long.toHexString(root.directory().stat().device()));
+          String key = keyOf(root);
           boolean canDedupe = root.directory().canDedupe();
           groups.computeIfAbsent(key, k -> new Group(k, fs, canDedupe, new ArrayList<>())).roots().add(root);
         } catch (NativeIOException e) {
@@ -74,6 +73,57 @@ final class Filesystems {
       throw e;
     }
     return List.copyOf(groups.values());
+  }
+
+  /**
+   * Where a path argument that may no longer exist points: the real path of its longest existing prefix, followed
+   * by the rest of it, and the index key of that prefix's filesystem.
+   */
+  record Located(BytePath path, String key) {}
+
+  static Located locate(byte[] arg) throws CliException {
+    if (arg.length == 0) throw new CliException(ExitCode.NO_INPUT, "'': No such file or directory");
+    byte[] abs = arg;
+    if (arg[0] != '/') {
+      byte[] cwd = System.getProperty("user.dir").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      abs = new byte[cwd.length + 1 + arg.length];
+      System.arraycopy(cwd, 0, abs, 0, cwd.length);
+      abs[cwd.length] = '/';
+      System.arraycopy(arg, 0, abs, cwd.length + 1, arg.length);
+    }
+    int len = abs.length;
+    while (len > 1 && abs[len - 1] == '/') len--;
+    java.util.ArrayDeque<byte[]> rest = new java.util.ArrayDeque<>();
+    byte[] at = java.util.Arrays.copyOf(abs, len);
+    while (true) {
+      try {
+        BytePath real = Linux.realPath(at);
+        for (byte[] name : rest) {
+          if (!BytePath.isName(name)) throw new CliException(ExitCode.USAGE, BytePath.show(arg) + ": give a plain path ('.' and '..' only where it exists)");
+          real = real.resolve(name);
+        }
+        try (Root root = Root.open(Linux.realPath(at))) {
+          return new Located(real, keyOf(root));
+        }
+      } catch (NativeIOException e) {
+        if (e.errno() != dupex.linux.Errno.ENOENT && e.errno() != dupex.linux.Errno.ENOTDIR) throw Failures.of(BytePath.show(arg), e);
+        int slash = lastSlash(at);
+        if (slash <= 0) throw new CliException(ExitCode.NO_INPUT, BytePath.show(arg) + ": No such file or directory", e);
+        rest.push(java.util.Arrays.copyOfRange(at, slash + 1, at.length));
+        at = java.util.Arrays.copyOf(at, slash);
+      }
+    }
+  }
+
+  private static int lastSlash(byte[] b) {
+    for (int i = b.length - 1; i >= 0; i--) if (b[i] == '/') return i;
+    return -1;
+  }
+
+  /** The index key of an opened root's filesystem: its UUID, else its device number. */
+  private static String keyOf(Root root) throws NativeIOException {
+    Optional<UUID> uuid = root.directory().fsUuid();
+    return uuid.map(UUID::toString).orElse("dev-" + Long.toHexString(root.directory().stat().device()));
   }
 
   /** The index key of the filesystem holding a path (tests). */

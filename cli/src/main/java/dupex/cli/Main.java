@@ -17,14 +17,14 @@ import picocli.CommandLine.Command;
 /** The dupex command line: parses, runs one subcommand, maps every failure to one exit code and one message. */
 @Command(name = "dupex", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Reclaim disk space on btrfs and XFS by sharing identical blocks (FIDEDUPERANGE).",
-    subcommands = {DedupeCommand.class, ReportCommand.class, ScanCommand.class, StatusCommand.class},
+    subcommands = {DedupeCommand.class, ReportCommand.class, ScanCommand.class, StatusCommand.class, ForgetCommand.class},
     footer = {"", "Run 'dupex COMMAND --help' for a command's options.", "", ExitCode.TABLE})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: dedupe, report, scan or status");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: dedupe, report, scan, status or forget");
   }
 
   public static void main(String[] args) {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = "Show what the index knows: files, bytes, the last run and its settings. With PATH, only that filesystem's index.",
+    description = {"Show what the index knows: files, bytes, the paths it was run on and when, the last run and its",
+        "settings. With PATH, only that filesystem's index."},
     footer = {"", ExitCode.TABLE})
 final class StatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -42,7 +43,7 @@ final class StatusCommand implements Callable<Integer> {
 
   /** What one index holds; {@code lastRun} is the last run's summary as it was written (see WorkCommand). */
   record IndexStatus(Path index, boolean exists, boolean inUse, String settings, long files, long bytes, long blocks, long indexBytes,
-                     JsonNode lastRun) {}
+                     JsonNode roots, JsonNode lastRun) {}
 
   /** The parts of a last run's summary that the text form shows. */
   record LastRun(String command, List<String> roots, String finishedAt, PlanTotals plan, DedupeTotals dedupe) {}
@@ -67,7 +68,7 @@ final class StatusCommand implements Callable<Integer> {
     }
     List<IndexStatus> all = new ArrayList<>();
     for (Path dir : dirs) {
-      all.add(Files.exists(dir.resolve("CURRENT")) ? describe(dir) : new IndexStatus(dir, false, false, null, 0, 0, 0, 0, null));
+      all.add(Files.exists(dir.resolve("CURRENT")) ? describe(dir) : new IndexStatus(dir, false, false, null, 0, 0, 0, 0, null, null));
     }
     var out = spec.commandLine().getOut();
     try {
@@ -104,6 +105,14 @@ final class StatusCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "  %-14s %s%n", "settings", n.settings());
       out.printf(Locale.ROOT, "  %-14s %d (%s), %d blocks hashed%n", "files", n.files(), Units.bytes(n.bytes()), n.blocks());
       out.printf(Locale.ROOT, "  %-14s %s%n", "index size", Units.bytes(n.indexBytes()));
+      if (n.roots() != null) {
+        for (var it = n.roots().fields(); it.hasNext(); ) {
+          var e = it.next();
+          JsonNode r = e.getValue();
+          out.printf(Locale.ROOT, "  %-14s %s: last %s at %s%s%n", "path", shown(List.of(e.getKey())).get(0), r.path("command").asText(),
+              r.path("lastRun").asText(), r.path("complete").asBoolean(true) ? "" : " (stopped before the end of the scan)");
+        }
+      }
       if (n.lastRun() == null) continue;
       LastRun last = Json.MAPPER.treeToValue(n.lastRun(), LastRun.class);
       out.printf(Locale.ROOT, "  %-14s %s %s at %s%n", "last run", last.command(), shown(last.roots()), last.finishedAt());
@@ -144,7 +153,7 @@ final class StatusCommand implements Callable<Integer> {
       var stored = idx.meta("lastRun");
       JsonNode last = stored.isPresent() ? Json.MAPPER.readTree(stored.get()) : null;
       return new IndexStatus(dir, true, inUse, idx.settings().describe(), totals[0], totals[1], idx.hashedBlocks(),
-          idx.diskBytes(), last);
+          idx.diskBytes(), RootsSeen.read(idx), last);
     } catch (IndexException e) {
       throw e;
     } catch (IOException e) {

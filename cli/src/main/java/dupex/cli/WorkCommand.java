@@ -119,7 +119,9 @@ abstract class WorkCommand implements Callable<Integer> {
     last.remove("largest");
     last.remove("directories");
     last.put("command", mode().name().toLowerCase(Locale.ROOT));
-    last.put("finishedAt", Instant.now().toString());
+    Instant now = Instant.now();
+    last.put("finishedAt", now.toString());
+    RootsSeen.record(index, run.roots(), mode().name().toLowerCase(Locale.ROOT), run.scan().complete(), now);
     try {
       index.putMeta("lastRun", Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(last));
     } catch (JsonProcessingException e) {

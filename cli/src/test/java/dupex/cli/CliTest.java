@@ -41,9 +41,36 @@ class CliTest {
   void helpListsCommandsAndExitCodes() {
     CliRunner r = CliRunner.run("--help");
     assertEquals(0, r.code());
-    for (String s : List.of("dedupe", "report", "scan", "status", "Exit codes:", "75   index locked")) assertTrue(r.out().contains(s), s);
+    for (String s : List.of("dedupe", "report", "scan", "status", "forget", "Exit codes:", "75   index locked")) assertTrue(r.out().contains(s), s);
     CliRunner sub = CliRunner.run("dedupe", "--help");
     assertTrue(sub.out().contains("--max-runtime") && sub.out().contains("--dry-run") && sub.out().contains("Exit codes:"));
+  }
+
+  @Test
+  void statusShowsThePathsRunOnAndForgetDropsAPathsFiles() throws Exception {
+    assertEquals(0, CliRunner.run("scan", "-q", "--index", index.toString(), data.toString()).code());
+    JsonNode st = CliRunner.run("status", "--json", "--index", index.toString(), data.toString()).json();
+    JsonNode seen = st.at("/indexes/0/roots/" + data.toString().replace("~", "~0").replace("/", "~1"));
+    assertEquals("scan", seen.path("command").asText(), st.toString());
+    assertTrue(seen.path("complete").asBoolean() && !seen.path("lastRun").asText().isEmpty(), st.toString());
+    assertTrue(CliRunner.run("status", "--index", index.toString()).out().contains("path           " + data + ": last scan at "));
+
+    CliRunner forget = CliRunner.run("forget", "--json", "--index", index.toString(), data.resolve("a").toString());
+    assertEquals(0, forget.code(), forget.toString());
+    assertEquals(1, forget.json().at("/forgotten/0/files").asLong(), forget.out());
+    assertEquals(3 << 20, forget.json().at("/forgotten/0/bytes").asLong());
+    assertEquals(2, CliRunner.run("status", "--json", "--index", index.toString(), data.toString()).json().at("/indexes/0/files").asLong());
+    // A path that is gone: what was under it is forgotten all the same.
+    Files.delete(data.resolve("b/copy.bin"));
+    Files.delete(data.resolve("b"));
+    CliRunner gone = CliRunner.run("forget", "--index", index.toString(), data.resolve("b").toString());
+    assertEquals(0, gone.code(), gone.toString());
+    assertTrue(gone.out().startsWith(data.resolve("b") + ": forgot 1 files (3.00 MiB)"), gone.out());
+    CliRunner whole = CliRunner.run("forget", "--index", index.toString(), data + "/");
+    assertTrue(whole.out().contains("forgot 1 files"), whole.out());
+    JsonNode after = CliRunner.run("status", "--json", "--index", index.toString(), data.toString()).json();
+    assertEquals(0, after.at("/indexes/0/files").asLong());
+    assertEquals(0, after.at("/indexes/0/roots").size(), "the path run on is forgotten too");
   }
 
   @Test

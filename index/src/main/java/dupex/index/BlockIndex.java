@@ -261,6 +261,40 @@ public final class BlockIndex implements AutoCloseable {
     return removed;
   }
 
+  /**
+   * Forgets every path at or below {@code prefix}, and the files left with no path (with their postings), whether
+   * or not they are still on disk: for a directory that is no longer to be scanned.
+   *
+   * @return files forgotten, and their bytes
+   */
+  public long[] forgetUnder(BytePath prefix) throws IndexException {
+    long[] out = new long[2];
+    try (RocksIterator it = db.newIterator(files)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        FileRecord r = Codec.fileRecord(it.key(), it.value());
+        List<BytePath> kept = r.paths().stream().filter(p -> !p.startsWith(prefix)).toList();
+        if (kept.size() == r.paths().size()) continue;
+        try (WriteBatch batch = new WriteBatch()) {
+          if (kept.isEmpty()) {
+            deletePostings(batch, r, hashes(r));
+            batch.delete(files, it.key());
+            batch.delete(hashes, it.key());
+            batch.deleteRange(done, it.key(), Codec.after(it.key()));
+            out[0]++;
+            out[1] += r.size();
+          } else {
+            batch.put(files, it.key(), Codec.fileValue(r.withEpoch(kept, r.epoch(), r.layoutHash())));
+          }
+          db.write(writeOptions, batch);
+        }
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw translate("write", e);
+    }
+    return out;
+  }
+
   /** A path outside the roots is not this walk's business; one below them stays while it names the same inode. */
   private static boolean stillThere(List<Root> roots, BytePath p, FileRecord r) {
     Root root = Root.holding(roots, p);
