@@ -3,7 +3,10 @@ package dupex.cli;
 import dupex.dedupe.DedupeOptions;
 import dupex.dedupe.Pipeline;
 import dupex.dedupe.RewritePolicy;
+import java.time.Instant;
+import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "dedupe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -14,8 +17,7 @@ final class DedupeCommand extends WorkCommand {
   @Option(names = {"-n", "--dry-run"}, description = "Plan only and report what would be done; touch nothing.")
   boolean dryRun;
 
-  @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "With --dry-run: how many ranges and directories to list.")
-  int top;
+  @Mixin ReportArgs report;
 
   @Option(names = "--rewrite-threshold", paramLabel = "R", defaultValue = "1",
       description = {"btrfs frees an extent only when none of it is used: copy what is still used of a partly deduped",
@@ -36,12 +38,18 @@ final class DedupeCommand extends WorkCommand {
   }
 
   @Override
-  int top() {
-    return Math.max(0, top);
+  Pipeline.ReportOptions reportOptions() {
+    return report.options();
+  }
+
+  @Override
+  void finish(List<FsRun> runs, Instant started) throws CliException {
+    if (report.html != null) HtmlReport.write(report.html, runs, started);
   }
 
   @Override
   DedupeOptions dedupeOptions() throws CliException {
+    if (report.html != null && !dryRun) throw new CliException(ExitCode.USAGE, "--html goes with --dry-run (or use 'dupex report')");
     try {
       return DedupeOptions.defaults()
           .withRewrites(noRewrite ? RewritePolicy.NEVER : RewritePolicy.atLeast(rewriteThreshold));

@@ -6,15 +6,16 @@ import dupex.dedupe.RunResult;
 import dupex.index.GroupIterator;
 import java.util.Locale;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import java.time.Instant;
+import java.util.List;
+import picocli.CommandLine.Mixin;
 
 @Command(name = "report", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = {"Report what dedupe would reclaim under PATH, and where, without touching anything.",
         "Works on any filesystem that can be read, so it also tells what moving to btrfs or XFS would save."},
     footer = {"", ExitCode.TABLE})
 final class ReportCommand extends WorkCommand {
-  @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "How many ranges and directories to list. Default: ${DEFAULT-VALUE}.")
-  int top;
+  @Mixin ReportArgs report;
 
   ReportCommand(Session session) {
     super(session);
@@ -26,8 +27,13 @@ final class ReportCommand extends WorkCommand {
   }
 
   @Override
-  int top() {
-    return Math.max(0, top);
+  Pipeline.ReportOptions reportOptions() {
+    return report.options();
+  }
+
+  @Override
+  void finish(List<FsRun> runs, Instant started) throws CliException {
+    if (report.html != null) HtmlReport.write(report.html, runs, started);
   }
 
   @Override
@@ -46,6 +52,12 @@ final class ReportCommand extends WorkCommand {
     PlanTotals plan = result.plan();
     if (plan != null) {
       row(out, "duplicate", Units.bytes(plan.duplicateBytes()) + " in " + plan.ranges() + " ranges");
+      RunResult.Breakdown b = result.breakdown();
+      if (b != null) {
+        row(out, "whole files", b.wholeFileCopies() + " copies in " + b.wholeFileSets() + " sets, " + Units.bytes(b.wholeFileBytes()));
+        row(out, "partial", b.partialRanges() + " ranges, " + Units.bytes(b.partialBytes()));
+        row(out, "files", b.duplicateFiles() + " files hold duplicate data (not counting the copies kept)");
+      }
       row(out, "could be freed", "about " + Units.bytes(plan.estimatedFreedBytes()));
       row(out, "already shared", Units.bytes(plan.alreadySharedBytes()));
       if (plan.pinnedBytes() > 0) {
@@ -68,8 +80,10 @@ final class ReportCommand extends WorkCommand {
     }
     if (result.directories() != null && !result.directories().isEmpty()) {
       out.println();
-      out.println("Duplicate bytes by directory:");
-      for (RunResult.DirBytes d : result.directories()) out.printf(Locale.ROOT, "  %10s  %s%n", Units.bytes(d.duplicateBytes()), d.path());
+      out.println("Duplicate bytes by directory (with subdirectories, as du counts; in the directory itself; files):");
+      for (RunResult.DirBytes d : result.directories()) {
+        out.printf(Locale.ROOT, "  %10s %10s %7d  %s%n", Units.bytes(d.duplicateBytes()), Units.bytes(d.ownBytes()), d.files(), d.path());
+      }
     }
     out.flush();
   }

@@ -40,9 +40,13 @@ abstract class WorkCommand implements Callable<Integer> {
     return DedupeOptions.defaults();
   }
 
-  int top() {
-    return 10;
+  /** What a report lists (report, dedupe --dry-run). */
+  Pipeline.ReportOptions reportOptions() {
+    return new Pipeline.ReportOptions(10, Pipeline.DirectoryOrder.SUBTREE, 0);
   }
+
+  /** After every filesystem's run, before the JSON summary: writes what a command writes besides (an HTML report). */
+  void finish(List<FsRun> runs, Instant started) throws CliException {}
 
   /** Prints one filesystem's result for people (the JSON form is printed by call()). */
   void print(Console console, FsRun run) {
@@ -88,6 +92,7 @@ abstract class WorkCommand implements Callable<Integer> {
     int code = firstFailure != null ? firstFailure.exitCode()
         : session.cancelled().getAsBoolean() ? ExitCode.INTERRUPTED
         : runs.stream().anyMatch(r -> r.failures() > 0) ? ExitCode.SKIPPED : ExitCode.OK;
+    finish(runs, started);
     if (output.json) printJson(runs, started, code);
     return code;
   }
@@ -101,7 +106,7 @@ abstract class WorkCommand implements Callable<Integer> {
           + ", which cannot dedupe: btrfs, or XFS made with reflink=1, can ('dupex report' works on any filesystem)");
     }
     Path dir = IndexLocation.forFilesystem(indexRoot, group.key());
-    var request = new Pipeline.Request(group.roots(), group.fsStat(), mode(), scanOptions, dedupeOptions, top());
+    var request = new Pipeline.Request(group.roots(), group.fsStat(), mode(), scanOptions, dedupeOptions, reportOptions());
     try (BlockIndex index = IndexOpener.open(dir, new IndexSettings(scanOptions.blockSize()), scanArgs.wait, console, session)) {
       if (scanArgs.checkpointEvery != null) index.checkpointEvery(java.util.concurrent.TimeUnit.SECONDS.toNanos(30), scanArgs.checkpointEvery);
       RunResult result = Pipeline.run(index, request, console.listener(), session.cancelled());

@@ -137,7 +137,7 @@ abstract class CliContract extends RealFsTest {
    */
   @Test
   void aFirstScanKilledAt90PercentIsNotReadAgain() throws Exception {
-    int files = 40;
+    int files = 64; // 512 MiB: the last tenth takes long enough to be caught on a busy machine
     long size = 8 * MiB, total = files * size;
     for (int i = 0; i < files; i++) Fixtures.writeRandom(root.resolve(String.format("t/f%02d", i)), 100 + i, size);
     LoopFs.run(List.of("sh", "-c", "sync && echo 3 > /proc/sys/vm/drop_caches"));

@@ -26,15 +26,37 @@ public final class Pipeline {
     DEDUPE
   }
 
+  /** How the directories of a report are chosen and ordered. */
+  public enum DirectoryOrder {
+    /** By duplicate bytes under the directory, subdirectories included (as du counts). */
+    SUBTREE,
+    /** By duplicate bytes in the files directly in the directory (where the copies are). */
+    OWN
+  }
+
+  /**
+   * What a report lists: the {@code top} largest ranges and directories (in {@code order}), and when
+   * {@code treeTop > 0} that many directories of the tree, for a treemap.
+   */
+  public record ReportOptions(int top, DirectoryOrder order, int treeTop) {
+    public ReportOptions {
+      if (top < 0) throw new IllegalArgumentException("--top must not be negative");
+    }
+  }
+
   /**
    * A run's input: its roots (open, all on the filesystem {@code fs} describes; the caller closes them), what to do, how
    * to scan and dedupe, and how many ranges and directories a report lists.
    */
-  public record Request(List<Root> roots, FsStat fs, Mode mode, ScanOptions scan, DedupeOptions dedupe, int top) {
+  public record Request(List<Root> roots, FsStat fs, Mode mode, ScanOptions scan, DedupeOptions dedupe, ReportOptions report) {
     public Request {
       roots = List.copyOf(roots);
       if (roots.isEmpty()) throw new IllegalArgumentException("a run needs a root");
-      if (top < 0) throw new IllegalArgumentException("--top must not be negative");
+    }
+
+    /** A request whose report lists {@code top} ranges and directories by their subtrees, and no tree. */
+    public Request(List<Root> roots, FsStat fs, Mode mode, ScanOptions scan, DedupeOptions dedupe, int top) {
+      this(roots, fs, mode, scan, dedupe, new ReportOptions(top, DirectoryOrder.SUBTREE, 0));
     }
   }
 
@@ -69,7 +91,7 @@ public final class Pipeline {
       }
     }
     if (request.mode() == Mode.SCAN || !scan.complete() || stop.getAsBoolean()) {
-      return new RunResult(scan, null, null, null, null, !scan.complete() && deadline.passed());
+      return new RunResult(scan, null, null, !scan.complete() && deadline.passed());
     }
     listener.planning();
     DedupePlanner planner = request.fs().isBtrfs() ? DedupePlanner.btrfs(index, request.dedupe().rewrites(), request.roots(), live.subvolumes,
@@ -78,13 +100,16 @@ public final class Pipeline {
       listener.phaseEnded();
       boolean planCut = deadline.passed();
       if (request.mode() == Mode.REPORT) {
-        PlanReport report = PlanReport.of(index, plan, request.top(), cancelled);
-        return new RunResult(scan, plan.totals(), null, List.copyOf(report.largest), List.copyOf(report.directories), planCut);
+        ReportOptions o = request.report();
+        List<dupex.linux.BytePath> tops = request.roots().stream().map(r -> r.isFile() ? r.path().parent() : r.path()).toList();
+        PlanReport report = PlanReport.of(index, plan, o.top(), o.order(), o.treeTop(), tops, cancelled);
+        return new RunResult(scan, plan.totals(), null, report.breakdown, List.copyOf(report.largest),
+            List.copyOf(report.directories), report.tree == null ? null : List.copyOf(report.tree), planCut);
       }
       listener.deduping(plan.totals());
       try {
         DedupeTotals dedupe = new RangeDeduper(index, request.dedupe(), listener, request.roots(), live.subvolumes).run(plan, cancelled);
-        return new RunResult(scan, plan.totals(), dedupe, null, null, planCut || dedupe.stoppedByDeadline());
+        return new RunResult(scan, plan.totals(), dedupe, planCut || dedupe.stoppedByDeadline());
       } finally {
         listener.phaseEnded();
       }

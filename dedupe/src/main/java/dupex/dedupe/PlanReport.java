@@ -3,64 +3,129 @@ package dupex.dedupe;
 import dupex.index.BlockIndex;
 import dupex.index.FileRecord;
 import dupex.index.IndexException;
+import dupex.linux.BytePath;
 import dupex.scanner.FileId;
 import java.io.IOException;
-import dupex.linux.BytePath;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 
-/** A plan for people: its largest duplicate ranges with their paths, and the directories holding most duplicate bytes. */
+/**
+ * A plan for people: what the duplicates are (whole files or parts), its largest duplicate ranges with their paths,
+ * and the directories holding most duplicate bytes, each counted with its subdirectories as du does.
+ */
 final class PlanReport {
-  /** Paths looked up last, so a file met in many ranges is read from the index once. */
-  private static final int PATH_CACHE = 10_000;
+  /** Records looked up last, so a file met in many ranges is read from the index once. */
+  private static final int RECORD_CACHE = 10_000;
 
   private final BlockIndex index;
-  private final Map<FileId, BytePath> paths = new LinkedHashMap<>(1024, 0.75f, true) {
+  private final Map<FileId, FileRecord> records = new LinkedHashMap<>(1024, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<FileId, BytePath> e) {
-      return size() > PATH_CACHE;
+    protected boolean removeEldestEntry(Map.Entry<FileId, FileRecord> e) {
+      return size() > RECORD_CACHE;
     }
   };
   final List<RunResult.RangeReport> largest = new ArrayList<>();
   final List<RunResult.DirBytes> directories = new ArrayList<>();
+  List<RunResult.DirBytes> tree;
+  RunResult.Breakdown breakdown;
 
   private PlanReport(BlockIndex index) {
     this.index = index;
   }
 
-  /** The {@code top} largest ranges, and the {@code top} directories by duplicate bytes of the copies in them. */
-  static PlanReport of(BlockIndex index, DedupePlan plan, int top, BooleanSupplier cancelled) throws IOException {
+  /** Per directory: bytes under it, bytes directly in it, files under it. */
+  private static final class Dir {
+    long subtree, own, files;
+  }
+
+  /**
+   * The {@code top} largest ranges and directories (ordered by {@code order}), and when {@code treeTop > 0} the
+   * {@code treeTop} directories with most bytes under them (closed under parents: a treemap's nodes).
+   */
+  static PlanReport of(BlockIndex index, DedupePlan plan, int top, Pipeline.DirectoryOrder order, int treeTop, List<BytePath> roots,
+                       BooleanSupplier cancelled) throws IOException {
     PlanReport report = new PlanReport(index);
-    Map<BytePath, Long> perDir = new HashMap<>();
+    Map<BytePath, Dir> dirs = new HashMap<>();
+    Set<FileId> files = new HashSet<>();
+    long[] counts = new long[5]; // whole sets, whole copies, whole bytes, partial ranges, partial bytes
     plan.forEachJob(job -> {
+      FileRecord src = report.record(job.src());
       if (report.largest.size() < top) {
         List<RunResult.Place> dests = new ArrayList<>();
-        for (DedupeJob.Dest d : job.dests()) dests.add(new RunResult.Place(report.path(d.file()), d.offset()));
-        report.largest.add(new RunResult.RangeReport(job.length(), new RunResult.Place(report.path(job.src()), job.srcOffset()), dests));
+        for (DedupeJob.Dest d : job.dests()) dests.add(new RunResult.Place(path(report.record(d.file())), d.offset()));
+        report.largest.add(new RunResult.RangeReport(job.length(), new RunResult.Place(path(src), job.srcOffset()), dests));
       }
+      boolean wholeSet = false;
       for (DedupeJob.Dest d : job.dests()) {
-        BytePath p = report.path(d.file());
-        BytePath parent = p == null ? null : p.parent();
-        if (parent != null) perDir.merge(parent, job.length(), Long::sum);
+        FileRecord rec = report.record(d.file());
+        boolean whole = src != null && rec != null && job.srcOffset() == 0 && d.offset() == 0 && job.length() == rec.size()
+            && job.length() == src.size();
+        if (whole) {
+          wholeSet = true;
+          counts[1]++;
+          counts[2] += job.length();
+        } else {
+          counts[3]++;
+          counts[4] += job.length();
+        }
+        if (rec == null) continue;
+        boolean first = files.add(d.file());
+        BytePath p = rec.path(), parent = p.parent();
+        Dir own = dirs.computeIfAbsent(parent, k -> new Dir());
+        own.own += job.length();
+        for (BytePath a = parent; a != null && under(a, roots); a = a.parent()) {
+          Dir dir = a == parent ? own : dirs.computeIfAbsent(a, k -> new Dir());
+          dir.subtree += job.length();
+          if (first) dir.files++;
+          if (a.equals(BytePath.ROOT)) break;
+        }
       }
+      if (wholeSet) counts[0]++;
       return !cancelled.getAsBoolean();
     });
-    perDir.entrySet().stream()
-        .sorted(Map.Entry.<BytePath, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-        .limit(top).forEach(e -> report.directories.add(new RunResult.DirBytes(e.getKey(), e.getValue())));
+    report.breakdown = new RunResult.Breakdown(files.size(), counts[0], counts[1], counts[2], counts[3], counts[4]);
+    Comparator<Map.Entry<BytePath, Dir>> bySubtree = Comparator.<Map.Entry<BytePath, Dir>>comparingLong(e -> e.getValue().subtree).reversed()
+        .thenComparingInt(e -> e.getKey().bytes().length).thenComparing(Map.Entry::getKey);
+    Comparator<Map.Entry<BytePath, Dir>> byOwn = Comparator.<Map.Entry<BytePath, Dir>>comparingLong(e -> e.getValue().own).reversed()
+        .thenComparing(Map.Entry::getKey);
+    dirs.entrySet().stream().filter(e -> order == Pipeline.DirectoryOrder.SUBTREE ? e.getValue().subtree > 0 : e.getValue().own > 0)
+        .sorted(order == Pipeline.DirectoryOrder.SUBTREE ? bySubtree : byOwn).limit(top)
+        .forEach(e -> report.directories.add(bytes(e.getKey(), e.getValue())));
+    if (treeTop > 0) {
+      report.tree = new ArrayList<>();
+      dirs.entrySet().stream().filter(e -> e.getValue().subtree > 0).sorted(bySubtree).limit(treeTop)
+          .forEach(e -> report.tree.add(bytes(e.getKey(), e.getValue())));
+    }
     return report;
   }
 
-  private BytePath path(FileId id) throws IndexException {
-    BytePath p = paths.get(id);
-    if (p == null) {
-      p = index.get(id).map(FileRecord::path).orElse(null);
-      if (p != null) paths.put(id, p);
+  private static RunResult.DirBytes bytes(BytePath p, Dir d) {
+    return new RunResult.DirBytes(p, d.subtree, d.own, d.files);
+  }
+
+  /** Whether a directory is at or below one of the run's roots (directories above them are not the run's). */
+  private static boolean under(BytePath dir, List<BytePath> roots) {
+    for (BytePath r : roots) if (dir.startsWith(r)) return true;
+    return false;
+  }
+
+  private static BytePath path(FileRecord rec) {
+    return rec == null ? null : rec.path();
+  }
+
+  private FileRecord record(FileId id) throws IndexException {
+    FileRecord r = records.get(id);
+    if (r == null) {
+      r = index.get(id).orElse(null);
+      if (r != null) records.put(id, r);
     }
-    return p;
+    return r;
   }
 }
