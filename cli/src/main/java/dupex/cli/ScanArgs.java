@@ -40,6 +40,11 @@ final class ScanArgs {
           "deduped after it (the largest ranges go first); the next run carries on where this one stopped."})
   java.time.Duration maxRuntime;
 
+  @Option(names = "--metrics-file", paramLabel = "FILE",
+      description = {"At the end of every run, failed ones included, write its figures for Prometheus there (node_exporter's",
+          "textfile collector; replaced atomically)."})
+  java.nio.file.Path metricsFile;
+
   @Option(names = "--wait", description = "Wait for another dupex run holding the index instead of exiting with 75.")
   boolean wait;
 

@@ -57,6 +57,26 @@ abstract class WorkCommand implements Callable<Integer> {
   public Integer call() throws CliException {
     Console console = output.console(spec.commandLine().getOut(), spec.commandLine().getErr(), session);
     Instant started = Instant.now();
+    List<FsRun> runs = new ArrayList<>();
+    int code = ExitCode.SOFTWARE;
+    try {
+      code = call(console, started, runs);
+      return code;
+    } catch (CliException e) {
+      code = e.exitCode();
+      throw e;
+    } finally {
+      if (scanArgs.metricsFile != null) {
+        try {
+          MetricsFile.write(scanArgs.metricsFile, MetricsFile.text(spec.name(), code, started, Instant.now(), runs));
+        } catch (CliException e) {
+          console.warn(e.getMessage());
+        }
+      }
+    }
+  }
+
+  private int call(Console console, Instant started, List<FsRun> runs) throws CliException {
     ScanOptions scanOptions = scanArgs.scanOptions();
     DedupeOptions dedupeOptions;
     try {
@@ -65,7 +85,6 @@ abstract class WorkCommand implements Callable<Integer> {
       throw new CliException(ExitCode.USAGE, e.getMessage());
     }
     List<Filesystems.Group> groups = Filesystems.group(scanArgs.paths, session.arguments());
-    List<FsRun> runs = new ArrayList<>();
     CliException firstFailure = null;
     try {
       Path indexRoot = IndexLocation.root(scanArgs.index, session.env());

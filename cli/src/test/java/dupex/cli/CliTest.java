@@ -74,6 +74,31 @@ class CliTest {
   }
 
   @Test
+  void everyRunWritesAMetricsFileThatPromtoolAccepts() throws Exception {
+    dupex.linux.LoopFs.requireTool("promtool");
+    Path metrics = tmp.resolve("dupex.prom");
+    CliRunner r = CliRunner.run("report", "-q", "--metrics-file", metrics.toString(), "--index", index.toString(), data.toString());
+    assertEquals(0, r.code(), r.toString());
+    String text = Files.readString(metrics);
+    assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(metrics)), "node_exporter can read it");
+    assertTrue(text.contains("dupex_last_run_exit_code{command=\"report\"} 0"), text);
+    assertTrue(text.contains("dupex_duplicate_bytes{command=\"report\",filesystem=\"" + Filesystems.keyOf(data) + "\",mountpoint=\""), text);
+    assertTrue(text.lines().anyMatch(l -> l.startsWith("dupex_duplicate_bytes{") && l.endsWith(" " + (3 << 20))), text);
+    assertTrue(text.contains("dupex_skipped_files{") && text.contains("reason=\"unreadable\"} 0"), text);
+    Launcher.Result check = PackageIT.sh("sh", "-c", "promtool check metrics < " + metrics);
+    assertEquals(0, check.code(), check.toString());
+    assertEquals("", check.out() + check.err(), "promtool finds nothing to say");
+
+    // A failed run writes its exit code too.
+    CliRunner failed = CliRunner.run("report", "-q", "--metrics-file", metrics.toString(), "--index", index.toString(), tmp.resolve("gone").toString());
+    assertEquals(ExitCode.NO_INPUT, failed.code());
+    assertTrue(Files.readString(metrics).contains("dupex_last_run_exit_code{command=\"report\"} 66"), Files.readString(metrics));
+    try (var left = Files.list(tmp)) {
+      assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+    }
+  }
+
+  @Test
   void versionEverywhere() {
     assertTrue(CliRunner.run("--version").out().startsWith("dupex "));
     assertTrue(CliRunner.run("report", "--version").out().startsWith("dupex "));
