@@ -25,6 +25,11 @@ final class DedupeCommand extends WorkCommand {
           "the bytes freed are at least R times the bytes copied. Default: ${DEFAULT-VALUE}."})
   double rewriteThreshold;
 
+  @Option(names = "--log", paramLabel = "FILE",
+      description = {"Append to FILE one JSON line per range whose extents the kernel changed (file, offset, length, source),",
+          "as it happens: what the run touched."})
+  java.nio.file.Path log;
+
   @Option(names = "--no-rewrite", description = "Never copy extent remainders (btrfs): fewer writes, less space freed.")
   boolean noRewrite;
 
@@ -37,6 +42,22 @@ final class DedupeCommand extends WorkCommand {
     return dryRun ? Pipeline.Mode.REPORT : Pipeline.Mode.DEDUPE;
   }
 
+  private java.io.PrintWriter logWriter;
+
+  @Override
+  AuditTrail auditTrail() throws CliException {
+    if (dryRun || (log == null && !output.json)) return null;
+    if (log != null) {
+      try {
+        logWriter = new java.io.PrintWriter(java.nio.file.Files.newBufferedWriter(log, java.nio.charset.StandardCharsets.UTF_8,
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.WRITE));
+      } catch (java.io.IOException e) {
+        throw new CliException(ExitCode.IO_ERROR, "cannot open the log " + log + ": " + e.getMessage(), e);
+      }
+    }
+    return new AuditTrail(logWriter, output.json);
+  }
+
   @Override
   Pipeline.ReportOptions reportOptions() {
     return report.options();
@@ -44,6 +65,7 @@ final class DedupeCommand extends WorkCommand {
 
   @Override
   void finish(List<FsRun> runs, Instant started) throws CliException {
+    if (logWriter != null) logWriter.close();
     if (report.html != null) HtmlReport.write(report.html, runs, started);
   }
 

@@ -14,12 +14,16 @@ import java.util.List;
  * filesystem whose run failed (its index locked or corrupt, it cannot dedupe, ...), the exit code and message.
  */
 record FsRun(String filesystem, String type, List<BytePath> roots, Path index, @JsonUnwrapped RunResult result,
-             Failure failure) {
+             Failure failure, List<AuditTrail.Entry> changes) {
   /** Why a filesystem's run ended early: the exit code it gives the command, and the message on stderr. */
   record Failure(int exitCode, String message) {}
 
   FsRun(String filesystem, String type, List<BytePath> roots, Path index, RunResult result) {
-    this(filesystem, type, roots, index, result, null);
+    this(filesystem, type, roots, index, result, null, null);
+  }
+
+  FsRun(String filesystem, String type, List<BytePath> roots, Path index, RunResult result, Failure failure) {
+    this(filesystem, type, roots, index, result, failure, null);
   }
   ScanTotals scan() {
     return result == null ? null : result.scan();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dupex.dedupe.Deadline;
 import dupex.dedupe.DedupeOptions;
 import dupex.dedupe.Pipeline;
+import dupex.dedupe.RunListener;
 import dupex.dedupe.RunResult;
 import dupex.index.BlockIndex;
 import dupex.index.IndexException;
@@ -43,6 +44,11 @@ abstract class WorkCommand implements Callable<Integer> {
   /** What a report lists (report, dedupe --dry-run). */
   Pipeline.ReportOptions reportOptions() {
     return new Pipeline.ReportOptions(10, Pipeline.DirectoryOrder.SUBTREE, 0);
+  }
+
+  /** What records the changes a run makes (dedupe: --json, --log), or null. */
+  AuditTrail auditTrail() throws CliException {
+    return null;
   }
 
   /** After every filesystem's run, before the JSON summary: writes what a command writes besides (an HTML report). */
@@ -84,6 +90,7 @@ abstract class WorkCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, e.getMessage());
     }
+    AuditTrail audit = auditTrail();
     List<Filesystems.Group> groups = Filesystems.group(scanArgs.paths, session.arguments());
     CliException firstFailure = null;
     try {
@@ -91,7 +98,7 @@ abstract class WorkCommand implements Callable<Integer> {
       for (Filesystems.Group g : groups) {
         FsRun run;
         try {
-          run = run(g, indexRoot, scanOptions, dedupeOptions, console);
+          run = run(g, indexRoot, scanOptions, dedupeOptions, console, audit);
         } catch (CliException e) {
           // One filesystem's failure does not stop the others; the command ends with the first failure's code.
           if (firstFailure == null) firstFailure = e;
@@ -117,7 +124,7 @@ abstract class WorkCommand implements Callable<Integer> {
   }
 
   private FsRun run(Filesystems.Group group, Path indexRoot, ScanOptions scanOptions, DedupeOptions dedupeOptions,
-                    Console console) throws CliException {
+                    Console console, AuditTrail audit) throws CliException {
     BytePath root = group.paths().get(0);
     String type = group.fsStat().typeName();
     if (mode() == Pipeline.Mode.DEDUPE && !group.canDedupe()) {
@@ -128,8 +135,9 @@ abstract class WorkCommand implements Callable<Integer> {
     var request = new Pipeline.Request(group.roots(), group.fsStat(), mode(), scanOptions, dedupeOptions, reportOptions());
     try (BlockIndex index = IndexOpener.open(dir, new IndexSettings(scanOptions.blockSize()), scanArgs.wait, console, session)) {
       if (scanArgs.checkpointEvery != null) index.checkpointEvery(java.util.concurrent.TimeUnit.SECONDS.toNanos(30), scanArgs.checkpointEvery);
-      RunResult result = Pipeline.run(index, request, console.listener(), session.cancelled());
-      FsRun run = new FsRun(group.key(), type, group.paths(), dir, result);
+      RunListener listener = audit == null ? console.listener() : audit.wrap(console.listener(), group.key());
+      RunResult result = Pipeline.run(index, request, listener, session.cancelled());
+      FsRun run = new FsRun(group.key(), type, group.paths(), dir, result, null, audit == null ? null : audit.take());
       remember(index, run);
       return run;
     } catch (IOException e) {
@@ -142,6 +150,8 @@ abstract class WorkCommand implements Callable<Integer> {
     ObjectNode last = Json.MAPPER.valueToTree(run);
     last.remove("largest");
     last.remove("directories");
+    last.remove("tree");
+    last.remove("changes");
     last.put("command", mode().name().toLowerCase(Locale.ROOT));
     Instant now = Instant.now();
     last.put("finishedAt", now.toString());

@@ -52,6 +52,48 @@ abstract class CliContract extends RealFsTest {
     assertEquals(0, again.json().at("/filesystems/0/scan/bytesRead").asLong());
   }
 
+  /** What a run touched: every changed range in the JSON summary and, as it happens, in the --log file. */
+  @Test
+  void theAuditTrailListsEveryRangeTheKernelChanged() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("vm/a.img"), 30, 16 * MiB);
+    byte[] edited = Files.readAllBytes(a);
+    System.arraycopy(Fixtures.randomBytes(31, 2 * MiB), 0, edited, 6 * MiB, 2 * MiB);
+    Path b = Fixtures.write(root.resolve("vm/b.img"), edited);
+    Fixtures.writeRandom(root.resolve("x/one"), 32, 3 * MiB);
+    Path two = Fixtures.writeRandom(root.resolve("x/two"), 32, 3 * MiB);
+    Path log = root.getParent().resolve("audit.jsonl");
+    Map<Path, String> before = Fixtures.checksums(root);
+    Launcher.Result r = Launcher.run("dedupe", "--json", "--log", log.toString(), "--index", index.toString(), root.toString());
+    assertEquals(0, r.code(), r.toString());
+    JsonNode fs = r.json().at("/filesystems/0");
+    long deduped = fs.at("/dedupe/bytesDeduped").asLong();
+    assertEquals(14L * MiB + 3 * MiB, deduped);
+    long inChanges = 0;
+    java.util.Set<String> touched = new java.util.TreeSet<>();
+    for (JsonNode c : fs.get("changes")) {
+      if (c.get("action").asText().equals("dedupe")) {
+        inChanges += c.get("length").asLong();
+        assertTrue(c.hasNonNull("source"), c.toString());
+      }
+      touched.add(c.get("path").asText());
+    }
+    assertEquals(deduped, inChanges, "every deduped byte is in the trail");
+    assertTrue(touched.contains(two.toString()) || touched.contains(root.resolve("x/one").toString()), touched.toString());
+    assertTrue(touched.contains(b.toString()) || touched.contains(a.toString()), touched.toString());
+    List<String> lines = Files.readAllLines(log);
+    long inLog = 0;
+    for (String line : lines) {
+      JsonNode l = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      if (l.get("action").asText().equals("dedupe")) inLog += l.get("length").asLong();
+      assertTrue(l.hasNonNull("time") && l.hasNonNull("filesystem") && l.hasNonNull("path"), line);
+    }
+    assertEquals(deduped, inLog, "and in the log");
+    assertEquals(before, Fixtures.checksums(root));
+    Launcher.Result again = Launcher.run("dedupe", "--json", "--log", log.toString(), "--index", index.toString(), root.toString());
+    assertEquals(0, again.json().at("/filesystems/0/changes").size(), "nothing changed the second time");
+    assertEquals(lines, Files.readAllLines(log), "and nothing was appended");
+  }
+
   @Test
   void cronRunPrintsOneSummaryLineAndASecondInstanceExits75() throws Exception {
     Fixtures.writeRandom(root.resolve("x"), 5, 8 * MiB);

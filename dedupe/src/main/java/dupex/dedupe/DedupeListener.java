@@ -11,6 +11,16 @@ public interface DedupeListener extends ScanListener {
   @Override
   default void skipped(BytePath path, SkipReason reason, String detail) {}
 
+  /**
+   * A change the kernel made to a file's extents: {@code length} bytes at {@code offset} of {@code path} now share
+   * the blocks of {@code source} at {@code sourceOffset} ("dedupe"), or of a new copy of themselves ("rewrite",
+   * {@code source} null): the audit trail of what a run touched.
+   */
+  record Change(String action, BytePath path, long offset, long length, BytePath source, long sourceOffset) {}
+
+  /** The kernel changed a file's extents (its content is the same). */
+  default void changed(Change change) {}
+
   /** Something the user should know that is not about one file. */
   default void warning(String message) {}
 

@@ -260,10 +260,13 @@ final class ExtentRewriter {
     return true;
   }
 
-  private static Result share(ScratchFile src, long srcOffset, long length, ScannedFiles.Open dest, long destOffset,
-                              long roundLength, Set<FileId> changed) throws NativeIOException {
+  private Result share(ScratchFile src, long srcOffset, long length, ScannedFiles.Open dest, long destOffset,
+                       long roundLength, Set<FileId> changed) throws NativeIOException {
     DedupeOutcome out = src.dedupe(srcOffset, length, List.of(new DedupeTarget(dest.file(), destOffset)), roundLength).get(0);
-    if (out.bytes() > 0) changed.add(dest.id());
+    if (out.bytes() > 0) {
+      changed.add(dest.id());
+      listener.changed(new DedupeListener.Change("rewrite", dest.record().path(), destOffset, out.bytes(), null, 0));
+    }
     if (out instanceof DedupeOutcome.Differs) return new Result(Outcome.DIFFERS, dest.id(), null);
     if (out instanceof DedupeOutcome.Failed f) return new Result(Outcome.FAILED, dest.id(), Errno.describe(f.errno()));
     return Result.DONE;

@@ -152,7 +152,7 @@ public final class RangeDeduper {
         List<DedupeOutcome> outcomes = dedupeRound(src.file(), srcOffset + off, len, targets);
         for (int i = outcomes.size() - 1; i >= 0; i--) {
           ScannedFiles.Open d = dests.get(i);
-          if (!settled(outcomes.get(i), d.record(), src.record(), offsets.get(i) + off)) continue;
+          if (!settled(outcomes.get(i), d.record(), src.record(), offsets.get(i) + off, srcOffset + off)) continue;
           d.close();
           dests.remove(i);
           offsets.remove(i);
@@ -171,9 +171,12 @@ public final class RangeDeduper {
   }
 
   /** Counts one destination's outcome; true when the destination is done with (it differed or was refused). */
-  private boolean settled(DedupeOutcome out, FileRecord dest, FileRecord src, long destOffset) throws IOException {
+  private boolean settled(DedupeOutcome out, FileRecord dest, FileRecord src, long destOffset, long srcOffset) throws IOException {
     counters.bytesDeduped += out.bytes();
-    if (out.bytes() > 0) touched.add(dest.id());
+    if (out.bytes() > 0) {
+      touched.add(dest.id());
+      listener.changed(new DedupeListener.Change("dedupe", dest.path(), destOffset, out.bytes(), src.path(), srcOffset));
+    }
     if (out instanceof DedupeOutcome.Same) return false;
     if (out instanceof DedupeOutcome.Differs) {
       counters.rangesDiffered++;
