@@ -19,12 +19,12 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The JSON form of dupex's results (schema dupex/1): records serialised by Jackson, paths as strings (file names
+ * The JSON form of dupex's results (schema dupex/2, schema/dupex-2.schema.json): records serialised by Jackson, paths as strings (file names
  * that are not UTF-8 with each such byte b as the lone surrogate U+DC00 + b, as Python's surrogateescape: lossless), skip
  * reasons in lower case ("too_small"), parts of a result that did not happen left out rather than null.
  */
 final class Json {
-  static final String SCHEMA = "dupex/1";
+  static final String SCHEMA = "dupex/2";
   static final ObjectMapper MAPPER = mapper();
 
   private Json() {}

@@ -18,7 +18,7 @@ record CliRunner(int code, String out, String err) {
   }
 
   com.fasterxml.jackson.databind.JsonNode json() throws Exception {
-    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+    return JsonSchemaCheck.parse(out);
   }
 
   @Override

@@ -184,7 +184,7 @@ class CliTest {
     CliRunner r = CliRunner.run("report", "--json", "--index", index.toString(), data.toString());
     assertEquals(0, r.code(), r.toString());
     JsonNode j = r.json();
-    assertEquals("dupex/1", j.get("schema").asText());
+    assertEquals("dupex/2", j.get("schema").asText());
     assertEquals("report", j.get("command").asText());
     assertTrue(j.get("dryRun").asBoolean());
     JsonNode fs = j.get("filesystems").get(0);
@@ -194,8 +194,19 @@ class CliTest {
     assertEquals(3 << 20, fs.at("/plan/estimatedFreedBytes").asLong());
     var pair = java.util.Set.of(fs.at("/largest/0/source/path").asText(), fs.at("/largest/0/destinations/0/path").asText());
     assertEquals(java.util.Set.of(data.resolve("a/copy.bin").toString(), data.resolve("b/copy.bin").toString()), pair);
-    assertEquals(Path.of(fs.at("/largest/0/destinations/0/path").asText()).getParent().toString(),
-        fs.at("/directories/0/path").asText(), "the destination's directory holds the duplicate bytes");
+    // Directories count their subdirectories (du): the root first, then the copy's directory.
+    String copyDir = Path.of(fs.at("/largest/0/destinations/0/path").asText()).getParent().toString();
+    assertEquals(data.toString(), fs.at("/directories/0/path").asText());
+    assertEquals(3 << 20, fs.at("/directories/0/duplicateBytes").asLong());
+    assertEquals(0, fs.at("/directories/0/ownBytes").asLong());
+    assertEquals(1, fs.at("/directories/0/files").asLong());
+    assertEquals(copyDir, fs.at("/directories/1/path").asText(), "the destination's directory holds the duplicate bytes");
+    assertEquals(3 << 20, fs.at("/directories/1/ownBytes").asLong());
+    assertEquals(1, fs.at("/breakdown/wholeFileSets").asLong());
+    assertEquals(3 << 20, fs.at("/breakdown/wholeFileBytes").asLong());
+    JsonNode own = CliRunner.run("report", "--json", "--directories", "own", "--index", index.toString(), data.toString()).json();
+    assertEquals(copyDir, own.at("/filesystems/0/directories/0/path").asText(), "--directories own: where the copies are");
+    assertEquals(1, own.at("/filesystems/0/directories").size());
     assertTrue(fs.get("dedupe") == null, "a report dedupes nothing");
     assertEquals(0, j.get("exitCode").asInt());
     assertEquals("", r.err());

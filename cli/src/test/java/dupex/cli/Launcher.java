@@ -13,7 +13,13 @@ import java.util.concurrent.TimeUnit;
 final class Launcher {
   record Result(int code, String out, String err) {
     com.fasterxml.jackson.databind.JsonNode json() throws IOException {
-      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+      try {
+        return JsonSchemaCheck.parse(out);
+      } catch (IOException | AssertionError e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IOException(e);
+      }
     }
 
     @Override
