@@ -70,6 +70,7 @@ public final class DedupePlanner {
       try (GroupIterator groups = index.groups()) {
         for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) addGroup(g, pairs, totals);
         totals.truncatedGroups = groups.truncatedGroups();
+        totals.alreadySharedBytes += groups.alreadySharedBytes();
       }
       if (btrfsRewrites != null) byDest = index.openSpill("bydest");
       coalesce(pairs, ranges, totals);

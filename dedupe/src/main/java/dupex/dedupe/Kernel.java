@@ -27,6 +27,27 @@ interface Kernel {
   /** The filesystem holding the roots, after writing it out (syncfs): on btrfs that commits what frees extents. */
   FsStat syncedFsStat() throws NativeIOException;
 
+  /**
+   * The filesystem once its free space has settled: XFS frees the blocks of shared extents in the background
+   * after the calls return, so statfs is read (after syncfs) every 100 ms until two readings agree, for at most
+   * 5 seconds.
+   */
+  default FsStat settledFsStat() throws NativeIOException {
+    FsStat last = syncedFsStat();
+    for (int i = 0; i < 50; i++) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return last;
+      }
+      FsStat now = syncedFsStat();
+      if (now.freeBytes() == last.freeBytes()) return now;
+      last = now;
+    }
+    return last;
+  }
+
   /** btrfs: an open file's EXTENT_DATA items, in file order ({@link BtrfsTree#extents}). */
   List<BtrfsTree.FileExtent> items(OpenFile file) throws NativeIOException;
 

@@ -102,7 +102,8 @@ public final class RangeDeduper {
         sameRanges.close();
       }
     }
-    return counters.totals(start, kernel.syncedFsStat().freeBytes() - fsBefore.freeBytes());
+    // Measured once the filesystem has settled, so what is reported is what statfs then shows (XFS frees late).
+    return counters.totals(start, kernel.settledFsStat().freeBytes() - fsBefore.freeBytes());
   }
 
   private void runJob(DedupeJob job, BooleanSupplier cancelled) throws IOException {

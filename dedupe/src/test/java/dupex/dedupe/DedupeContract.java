@@ -104,6 +104,17 @@ abstract class DedupeContract extends RealFsTest {
     assertTrue(r.dedupe().bytesFreed() >= 16L * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed());
   }
 
+  /** After a full dedupe, a report counts as already shared what the dedupe shared, and plans nothing. */
+  @Test
+  void aReportAfterTheDedupeCountsWhatItSharedAsAlreadyShared() throws Exception {
+    for (int i = 0; i < 3; i++) Fixtures.writeRandom(root.resolve("c" + i), 3, 4 * MiB);
+    RunResult r = dedupe();
+    assertEquals(8 * MiB, r.dedupe().bytesDeduped());
+    RunResult after = run(true, DedupeOptions.defaults());
+    assertEquals(0, after.plan().duplicateBytes());
+    assertEquals(8 * MiB, after.plan().alreadySharedBytes(), "the two copies' bytes, shared now");
+  }
+
   @Test
   void oneHundredThirtyCopies() throws Exception {
     List<Path> copies = new ArrayList<>();

@@ -21,6 +21,7 @@ public final class GroupIterator implements AutoCloseable {
   private final RocksIterator it;
   private final int blockSize;
   private long truncatedGroups;
+  private long alreadySharedBytes;
 
   /** Whether a file belongs to the run: the last scan saw it. */
   interface Scope {
@@ -77,6 +78,8 @@ public final class GroupIterator implements AutoCloseable {
       }
       if (truncated) truncatedGroups++;
       if (worthSharing(members)) return new DupeGroup(hash, members);
+      // All on one physical block: shared already (by an earlier dedupe, a reflink, a snapshot).
+      for (int i = 1; i < members.size(); i++) alreadySharedBytes += members.get(i).length();
     }
     try {
       it.status();
@@ -93,6 +96,11 @@ public final class GroupIterator implements AutoCloseable {
     if (first == 0) return true;
     for (Posting p : members) if (p.physical() != first) return true;
     return false;
+  }
+
+  /** Bytes of the groups not yielded because all their places are one physical block, counted once per copy. */
+  public long alreadySharedBytes() {
+    return alreadySharedBytes;
   }
 
   /** Hashes found in more than {@link #MAX_MEMBERS} places so far: only their first places were yielded. */
