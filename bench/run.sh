@@ -24,7 +24,9 @@ done
 need=()
 command -v mkfs.btrfs >/dev/null || need+=(btrfs-progs)
 command -v mkfs.xfs >/dev/null || need+=(xfsprogs)
-command -v duperemove >/dev/null || need+=(duperemove)
+# DUPEREMOVE=/path/to/duperemove compares with another build (a newer release) than Debian's.
+duperemove=${DUPEREMOVE:-duperemove}
+[ -n "${DUPEREMOVE:-}" ] || command -v duperemove >/dev/null || need+=(duperemove)
 [ -x /usr/bin/time ] || need+=(time)
 command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; fi
@@ -40,6 +42,7 @@ cleanup() {
 trap cleanup EXIT
 
 fact() { echo "$1=$2" >> "$facts"; }
+fact duperemove.version "$("$duperemove" --version 2>&1 | head -1)"
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 fsync_all() { sync -f "$mnt"; [ "$fs" = btrfs ] && btrfs filesystem sync "$mnt" >/dev/null || true; }
 free_bytes() { fsync_all; echo $(( $(stat -f -c %f "$mnt") * $(stat -f -c %S "$mnt") )); }
@@ -101,6 +104,7 @@ for fs in $fss; do
   fact "$fs.dupex.freed" $(( $(free_bytes) - before ))
   fact "$fs.dupex.deduped" "$(json_get "$work/last.out" "['filesystems'][0]['dedupe']['bytesDeduped']")"
   fact "$fs.dupex.reportedFreed" "$(json_get "$work/last.out" "['filesystems'][0]['dedupe']['bytesFreed']")"
+  fact "$fs.dupex.peakRss" "$(json_get "$work/last.out" "['peakRssBytes']")"
   fact "$fs.dupex.indexBytes" "$(du -sb "$work/index" | cut -f1)"
   fact "$fs.dupex.blocks" "$("$here/dupex" status --json --index "$work/index" | python3 -c "import json,sys; print(json.load(sys.stdin)['indexes'][0]['blocks'])")"
   verify "dupex dedupe"
@@ -123,11 +127,11 @@ for fs in $fss; do
   echo "== $fs: duperemove -dr --hashfile, then again" >&2
   fresh
   before=$(free_bytes); drop
-  timed "$fs.duperemove" duperemove -dr -q --hashfile="$work/dr.hash" "$mnt/corpus"
+  timed "$fs.duperemove" "$duperemove" -dr -q --hashfile="$work/dr.hash" "$mnt/corpus"
   fact "$fs.duperemove.freed" $(( $(free_bytes) - before ))
   verify "duperemove"
   drop
-  timed "$fs.duperemove2" duperemove -dr -q --hashfile="$work/dr.hash" "$mnt/corpus"
+  timed "$fs.duperemove2" "$duperemove" -dr -q --hashfile="$work/dr.hash" "$mnt/corpus"
   verify "duperemove (second run)"
   umount "$mnt"
 done

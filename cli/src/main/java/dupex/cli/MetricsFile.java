@@ -42,6 +42,8 @@ final class MetricsFile {
         Duration.between(started, ended).toMillis() / 1000.0);
     m.add("dupex_last_run_exit_code", "gauge", "The exit code of the last run of the command (0 done, 1 something skipped; see man dupex).",
         cmd, exitCode);
+    long rss = WorkCommand.peakRssBytes();
+    if (rss >= 0) m.add("dupex_last_run_peak_rss_bytes", "gauge", "Peak resident memory of the last run of the command.", cmd, rss);
     for (FsRun run : runs) {
       String fs = cmd + ",filesystem=\"" + esc(run.filesystem()) + "\",mountpoint=\"" + esc(mountPoint(run.roots())) + "\",type=\""
           + esc(run.type()) + "\"";

@@ -165,12 +165,24 @@ abstract class WorkCommand implements Callable<Integer> {
 
   /** The whole command's result: what every filesystem's run did. */
   record Summary(String schema, String command, boolean dryRun, String version, String startedAt,
-                 double elapsedSeconds, List<FsRun> filesystems, int exitCode) {}
+                 double elapsedSeconds, long peakRssBytes, List<FsRun> filesystems, int exitCode) {}
+
+  /** The process's peak resident memory so far (VmHWM: Java heap, RocksDB's caches, native buffers), or -1. */
+  static long peakRssBytes() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux's /proc: unknown
+    }
+    return -1;
+  }
 
   private void printJson(List<FsRun> runs, Instant started, int code) throws CliException {
     double elapsed = Duration.between(started, Instant.now()).toMillis() / 1000.0;
     var summary = new Summary(Json.SCHEMA, spec.name(), mode() != Pipeline.Mode.DEDUPE, Main.version(), started.toString(),
-        elapsed, runs, code);
+        elapsed, peakRssBytes(), runs, code);
     try {
       spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(summary));
     } catch (JsonProcessingException e) {
