@@ -10,7 +10,10 @@ facts_file, size, fss, json_out = sys.argv[1], float(sys.argv[2]), sys.argv[3].s
 f = {}
 for line in open(facts_file):
     k, v = line.strip().split("=", 1)
-    f[k] = float(v)
+    try:
+        f[k] = float(v)
+    except ValueError:
+        f[k] = v  # a text fact (duperemove.version)
 
 MiB = 1 << 20
 
@@ -24,7 +27,8 @@ def cpu_model():
 
 result = {"date": subprocess.run(["date", "-u", "+%Y-%m-%d %H:%M UTC"], capture_output=True, text=True).stdout.strip(),
           "machine": f"{os.cpu_count()} cores, {cpu_model()}, kernel {platform.release()}", "size": size, "filesystems": {}}
-lines = [f"dupex benchmark, {result['date']}, {result['machine']}, --size {size:g}", ""]
+result["duperemove"] = f.get("duperemove.version", "duperemove")
+lines = [f"dupex benchmark, {result['date']}, {result['machine']}, --size {size:g}, {result['duperemove']}", ""]
 hdr = f"{'':34}" + "".join(f"{fs:>26}" for fs in fss)
 lines.append(hdr)
 

@@ -74,12 +74,12 @@ final class ExtentRewriter {
 
   /**
    * Frees the extents this run moved references out of, where every reference left can move to a copy; each file
-   * is reopened and checked first.
+   * is reopened and checked first. Stops between extents when {@code cancelled}.
    *
    * @return files whose layout changed
    */
-  List<FileId> rewriteAll(ScannedFiles files, ByteBuffer buffer, long roundLength, DedupeCounters counters)
-      throws IOException {
+  List<FileId> rewriteAll(ScannedFiles files, ByteBuffer buffer, long roundLength, DedupeCounters counters,
+                          java.util.function.BooleanSupplier cancelled) throws IOException {
     before.clear();
     if (unprivileged) {
       listener.warning("extents left partly referenced were not rewritten: reading btrfs extent references needs "
@@ -90,6 +90,7 @@ final class ExtentRewriter {
     // The dedupe's new references reach the extent tree when its transaction commits: read them after that.
     if (!candidates.isEmpty()) kernel.syncedFsStat();
     for (Candidate c : candidates.values()) {
+      if (cancelled.getAsBoolean()) break; // SIGINT/SIGTERM: between extents, every file as it was or fully remapped
       SharedExtent e = references.of(c.extent());
       SharedExtent.Fate fate = e.fate(policy);
       if (fate instanceof SharedExtent.Pinned p) {

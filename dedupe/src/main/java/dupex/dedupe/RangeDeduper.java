@@ -92,7 +92,7 @@ public final class RangeDeduper {
       });
       // Even past the deadline: the copies are what makes this run's partial dedupes free space.
       if (rewriter != null && !cancelled.getAsBoolean()) {
-        touched.addAll(rewriter.rewriteAll(files, prefetch, options.roundLength(), counters));
+        touched.addAll(rewriter.rewriteAll(files, prefetch, options.roundLength(), counters, cancelled));
       }
     } finally {
       try {
