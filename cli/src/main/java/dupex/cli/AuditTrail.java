@@ -54,7 +54,7 @@ final class AuditTrail {
         line.put("sourceOffset", c.sourceOffset());
       }
       try {
-        log.println(Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(line));
+        log.println(Json.line(line));
         log.flush();
       } catch (JsonProcessingException e) {
         throw new IllegalStateException("an audit line that Jackson cannot write", e);

@@ -97,12 +97,12 @@ final class Filesystems {
     byte[] at = java.util.Arrays.copyOf(abs, len);
     while (true) {
       try {
-        BytePath real = Linux.realPath(at);
+        BytePath existing = Linux.realPath(at), real = existing;
         for (byte[] name : rest) {
           if (!BytePath.isName(name)) throw new CliException(ExitCode.USAGE, BytePath.show(arg) + ": give a plain path ('.' and '..' only where it exists)");
           real = real.resolve(name);
         }
-        try (Root root = Root.open(Linux.realPath(at))) {
+        try (Root root = Root.open(existing)) {
           return new Located(real, keyOf(root));
         }
       } catch (NativeIOException e) {

@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 
@@ -34,23 +32,11 @@ final class HtmlReport {
     String json;
     try {
       // Inside <script>, "</script>" or "<!--" in a path must not end it: '<' is written as \u003c.
-      json = Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(data).replace("<", "\\u003c");
+      json = Json.line(data).replace("<", "\\u003c");
     } catch (JsonProcessingException e) {
       throw new CliException(ExitCode.SOFTWARE, "cannot write the report's data: " + e.getMessage(), e);
     }
     String html = page.replace("__DUPEX_DATA__", json);
-    Path target = file.toAbsolutePath();
-    try {
-      Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-      try {
-        Files.writeString(tmp, html, StandardCharsets.UTF_8);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    } catch (IOException e) {
-      throw new CliException(ExitCode.IO_ERROR, "cannot write " + file + ": " + e.getMessage(), e);
-    }
+    AtomicFile.write(file, html, "rw-------", "the HTML report");
   }
 }

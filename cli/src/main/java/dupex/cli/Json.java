@@ -29,6 +29,11 @@ final class Json {
 
   private Json() {}
 
+  /** {@code value} as JSON on one line (the summary on stdout is indented; stored and logged JSON is not). */
+  static String line(Object value) throws com.fasterxml.jackson.core.JsonProcessingException {
+    return MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
+  }
+
   /**
    * JSON's standard escapes, plus every UTF-16 surrogate as a JSON \\u escape: a name byte that is not UTF-8 is a lone
    * surrogate (see {@link BytePath#toJsonString}) that no output encoding could carry; escaped, it survives any.

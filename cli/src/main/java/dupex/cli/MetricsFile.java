@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,21 +89,9 @@ final class MetricsFile {
     return b.toString();
   }
 
-  /** Writes the metrics to {@code file} through a temporary file in its directory and a rename (mode 0644). */
+  /** Writes the metrics to {@code file} whole (temporary file and rename), readable by node_exporter (0644). */
   static void write(Path file, String text) throws CliException {
-    Path target = file.toAbsolutePath();
-    try {
-      Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-      try {
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    } catch (IOException e) {
-      throw new CliException(ExitCode.IO_ERROR, "cannot write the metrics file " + file + ": " + e.getMessage(), e);
-    }
+    AtomicFile.write(file, text, "rw-r--r--", "the metrics file");
   }
 
   /** The mount point holding the first root: the longest mount point of /proc/self/mountinfo that contains it. */

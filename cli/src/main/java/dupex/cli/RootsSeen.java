@@ -62,7 +62,7 @@ final class RootsSeen {
 
   private static void write(BlockIndex idx, ObjectNode all) throws IndexException {
     try {
-      idx.putMeta(KEY, Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
+      idx.putMeta(KEY, Json.line(all));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("roots that Jackson cannot write", e);
     }

@@ -157,7 +157,7 @@ abstract class WorkCommand implements Callable<Integer> {
     last.put("finishedAt", now.toString());
     RootsSeen.record(index, run.roots(), mode().name().toLowerCase(Locale.ROOT), run.scan().complete(), now);
     try {
-      index.putMeta("lastRun", Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(last));
+      index.putMeta("lastRun", Json.line(last));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a run summary that Jackson cannot write", e);
     }

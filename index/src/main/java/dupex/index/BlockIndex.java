@@ -234,31 +234,7 @@ public final class BlockIndex implements AutoCloseable {
    * @return files removed
    */
   public long removeUnseen(long epoch, List<Root> roots) throws IndexException {
-    long removed = 0;
-    try (RocksIterator it = db.newIterator(files)) {
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        FileRecord r = Codec.fileRecord(it.key(), it.value());
-        if (r.epoch() >= epoch) continue;
-        List<BytePath> kept = r.paths().stream().filter(p -> stillThere(roots, p, r)).toList();
-        if (kept.size() == r.paths().size()) continue;
-        try (WriteBatch batch = new WriteBatch()) {
-          if (kept.isEmpty()) {
-            deletePostings(batch, r, hashes(r));
-            batch.delete(files, it.key());
-            batch.delete(hashes, it.key());
-            batch.deleteRange(done, it.key(), Codec.after(it.key()));
-            removed++;
-          } else {
-            batch.put(files, it.key(), Codec.fileValue(r.withEpoch(kept, r.epoch(), r.layoutHash())));
-          }
-          db.write(writeOptions, batch);
-        }
-      }
-      it.status();
-    } catch (RocksDBException e) {
-      throw translate("write", e);
-    }
-    return removed;
+    return dropPaths(r -> r.epoch() < epoch, (r, p) -> !stillThere(roots, p, r))[0];
   }
 
   /**
@@ -268,18 +244,27 @@ public final class BlockIndex implements AutoCloseable {
    * @return files forgotten, and their bytes
    */
   public long[] forgetUnder(BytePath prefix) throws IndexException {
+    return dropPaths(r -> true, (r, p) -> p.startsWith(prefix));
+  }
+
+  /**
+   * Drops the paths {@code drop} names from the records {@code consider} accepts; a record left with no path is
+   * forgotten with its hashes and postings, one batch per file.
+   *
+   * @return files forgotten, and their bytes
+   */
+  private long[] dropPaths(java.util.function.Predicate<FileRecord> consider,
+                           java.util.function.BiPredicate<FileRecord, BytePath> drop) throws IndexException {
     long[] out = new long[2];
     try (RocksIterator it = db.newIterator(files)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         FileRecord r = Codec.fileRecord(it.key(), it.value());
-        List<BytePath> kept = r.paths().stream().filter(p -> !p.startsWith(prefix)).toList();
+        if (!consider.test(r)) continue;
+        List<BytePath> kept = r.paths().stream().filter(p -> !drop.test(r, p)).toList();
         if (kept.size() == r.paths().size()) continue;
         try (WriteBatch batch = new WriteBatch()) {
           if (kept.isEmpty()) {
-            deletePostings(batch, r, hashes(r));
-            batch.delete(files, it.key());
-            batch.delete(hashes, it.key());
-            batch.deleteRange(done, it.key(), Codec.after(it.key()));
+            deleteFile(batch, r);
             out[0]++;
             out[1] += r.size();
           } else {
@@ -293,6 +278,15 @@ public final class BlockIndex implements AutoCloseable {
       throw translate("write", e);
     }
     return out;
+  }
+
+  /** Adds to {@code batch} the deletion of a file's record, hashes, postings and what was deduped into it. */
+  private void deleteFile(WriteBatch batch, FileRecord r) throws RocksDBException, IndexException {
+    byte[] key = Codec.fileKey(r.id());
+    deletePostings(batch, r, hashes(r));
+    batch.delete(files, key);
+    batch.delete(hashes, key);
+    batch.deleteRange(done, key, Codec.after(key));
   }
 
   /** A path outside the roots is not this walk's business; one below them stays while it names the same inode. */
@@ -364,10 +358,7 @@ public final class BlockIndex implements AutoCloseable {
     Optional<FileRecord> rec = get(id);
     if (rec.isEmpty()) return;
     try (WriteBatch batch = new WriteBatch()) {
-      deletePostings(batch, rec.get(), hashes(rec.get()));
-      batch.delete(files, Codec.fileKey(id));
-      batch.delete(hashes, Codec.fileKey(id));
-      batch.deleteRange(done, Codec.fileKey(id), Codec.after(Codec.fileKey(id)));
+      deleteFile(batch, rec.get());
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
       throw translate("write", e);
