@@ -149,6 +149,40 @@ class Corpus:
                     self.account(buf)
                 os.fsync(f.fileno())
             self.logical += tpl_size
+        # Disk images holding the same files as a directory of the tree, at 4 KiB-aligned offsets that differ modulo
+        # 128 KiB (as mkfs -d, a VM image or an archive padded to 4 KiB places them), in a different order in each image,
+        # with other bytes (metadata) between them.
+        rnd = random.Random(9000)
+        files = [self.data(9001 + i, rnd.randrange(4096, 768 * 1024)) for i in range(int(60 * s))]
+        for i, buf in enumerate(files):
+            self.write(f"imgsrc/file{i:03d}.bin", [(0, buf)])
+        for img in (1, 2):
+            order = list(range(len(files)))
+            random.Random(9100 + img).shuffle(order)
+            places, at = [], 0
+            for i in order:
+                at += rnd.randrange(1, 24) * BLOCK
+                places.append((at, i))
+                at += (len(files[i]) + BLOCK - 1) // BLOCK * BLOCK
+            image = bytearray(self.data(9200 + img, at + 64 * 1024))
+            for off, i in places:
+                image[off:off + len(files[i])] = files[i]
+            self.write(f"images/disk{img}.img", [(0, bytes(image))])
+        # A database file of 4 KiB pages: runs of 2-6 pages copied from elsewhere in it, and single template pages
+        # repeated (lone duplicate blocks, left alone by default: sharing each would cost an extent for 4 KiB).
+        pages = bytearray(self.data(9300, int(8 * s) * MiB))
+        n = len(pages) // BLOCK
+        templates = [self.data(9301 + t, BLOCK) for t in range(4)]
+        for k in range(n // 16):
+            dst = rnd.randrange(n)
+            if k % 2:
+                pages[dst * BLOCK:(dst + 1) * BLOCK] = templates[k % 4]
+            else:
+                length = rnd.randrange(2, 7)
+                src = rnd.randrange(n - length)
+                dst = min(dst, n - length)
+                pages[dst * BLOCK:(dst + length) * BLOCK] = bytes(pages[src * BLOCK:(src + length) * BLOCK])
+        self.write("db/pages.db", [(0, bytes(pages))])
         # btrfs: a subvolume with a read-only snapshot inside the tree, files edited in place after the snapshot,
         # and written copies of what the snapshot holds.
         if subprocess.run(["stat", "-f", "-c", "%T", self.root], capture_output=True, text=True).stdout.strip() == "btrfs":

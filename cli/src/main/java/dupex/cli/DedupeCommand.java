@@ -73,8 +73,8 @@ final class DedupeCommand extends WorkCommand {
   DedupeOptions dedupeOptions() throws CliException {
     if (report.html != null && !dryRun) throw new CliException(ExitCode.USAGE, "--html goes with --dry-run (or use 'dupex report')");
     try {
-      return DedupeOptions.defaults()
-          .withRewrites(noRewrite ? RewritePolicy.NEVER : RewritePolicy.atLeast(rewriteThreshold));
+      return report.withMinMatch(DedupeOptions.defaults()
+          .withRewrites(noRewrite ? RewritePolicy.NEVER : RewritePolicy.atLeast(rewriteThreshold)));
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, e.getMessage());
     }

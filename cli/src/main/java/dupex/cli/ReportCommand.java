@@ -32,6 +32,11 @@ final class ReportCommand extends WorkCommand {
   }
 
   @Override
+  dupex.dedupe.DedupeOptions dedupeOptions() throws CliException {
+    return report.withMinMatch(super.dedupeOptions());
+  }
+
+  @Override
   void finish(List<FsRun> runs, Instant started) throws CliException {
     if (report.html != null) HtmlReport.write(report.html, runs, started);
   }

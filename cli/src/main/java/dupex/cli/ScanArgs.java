@@ -17,7 +17,9 @@ final class ScanArgs {
   Path index;
 
   @Option(names = "--block-size", paramLabel = "SIZE", defaultValue = "128K", converter = Units.SizeConverter.class,
-      description = "Hash and share data in blocks of this size: a power of two from 4K to 16M. Default: ${DEFAULT-VALUE}.")
+      description = {"The index keeps one hash per block of this size (a power of two from 4K to 16M), which matches whole files",
+          "and copies at the same offsets without reading them again; runs are found and shared at 4K granularity whatever",
+          "it is. Default: ${DEFAULT-VALUE}."})
   long blockSize;
 
   @Option(names = "--min-size", paramLabel = "SIZE", defaultValue = "0", converter = Units.SizeConverter.class,

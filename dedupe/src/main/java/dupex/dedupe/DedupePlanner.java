@@ -2,6 +2,8 @@ package dupex.dedupe;
 
 import dupex.index.BlockIndex;
 import dupex.index.DupeGroup;
+import dupex.index.FileRecord;
+import dupex.scanner.FileId;
 import dupex.index.GroupIterator;
 import dupex.index.IndexException;
 import dupex.index.Posting;
@@ -14,11 +16,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns duplicate groups into maximal ranges. Each group gets one source (the physical block most members
- * already share, then a block in an extent shared with another file, then the lowest file and block), chosen the same way for every group so that consecutive
- * duplicate blocks of two files pair up the same way; the (destination, source, offset delta, block) pairs are
- * spilled to disk in that order, where runs of consecutive blocks coalesce into ranges, which are spilled again
- * largest first.
+ * Turns groups of anchors (places with equal hashes: each file's first block, and 4 KiB blocks sampled by content)
+ * into maximal ranges. Each group gets one source (the physical block most members already share, then a block in
+ * an extent shared with another file, then the lowest place), chosen the same way for every group so that the
+ * anchors of one duplicated run pair up the same way; the (destination, source, offset delta, offset) anchors are
+ * spilled in that order, each run is grown to its true ends once ({@link MatchExtender}), and the runs are then
+ * taken in order of place in each destination, overlaps cut, those shorter than the minimum match dropped, and
+ * spilled again largest first.
  */
 public final class DedupePlanner {
   private final BlockIndex index;
@@ -27,20 +31,31 @@ public final class DedupePlanner {
   private final Kernel kernel;
   private final Subvolumes subvolumes;
   private final DedupeListener listener;
+  private final long minMatch;
   private Spill byDest;
+  private long bytesRead;
 
   private DedupePlanner(BlockIndex index, RewritePolicy btrfsRewrites, Kernel kernel, Subvolumes subvolumes,
-                        DedupeListener listener) {
+                        DedupeListener listener, long minMatch) {
     this.index = index;
     this.btrfsRewrites = btrfsRewrites;
     this.kernel = kernel;
     this.subvolumes = subvolumes;
     this.listener = listener;
+    this.minMatch = minMatch;
   }
 
-  /** A planner whose estimate of bytes freed counts every duplicate block as freed on its own (XFS, ext4, ...). */
-  public static DedupePlanner perBlock(BlockIndex index) {
-    return new DedupePlanner(index, null, null, null, DedupeListener.NONE);
+  /**
+   * A planner whose estimate of bytes freed counts every duplicate block as freed on its own (XFS, ext4, ...); it
+   * reads files below {@code roots} to confirm and extend matches.
+   */
+  public static DedupePlanner perBlock(BlockIndex index, List<Root> roots, DedupeListener listener, long minMatch) {
+    return new DedupePlanner(index, null, Kernel.linux(roots), null, listener, minMatch);
+  }
+
+  /** As {@link #perBlock(BlockIndex, List, DedupeListener, long)}, reading through {@code kernel} (null: reading nothing). */
+  static DedupePlanner perBlock(BlockIndex index, Kernel kernel, long minMatch) {
+    return new DedupePlanner(index, null, kernel, null, DedupeListener.NONE, minMatch);
   }
 
   /**
@@ -48,13 +63,13 @@ public final class DedupePlanner {
    * the dedupe will ({@link BtrfsFreedEstimate}), given the rewrite policy and the subvolumes the scan walked.
    */
   public static DedupePlanner btrfs(BlockIndex index, RewritePolicy rewrites, List<Root> roots, Subvolumes subvolumes,
-                                    DedupeListener listener) {
-    return btrfs(index, rewrites, Kernel.linux(roots), subvolumes, listener);
+                                    DedupeListener listener, long minMatch) {
+    return btrfs(index, rewrites, Kernel.linux(roots), subvolumes, listener, minMatch);
   }
 
   static DedupePlanner btrfs(BlockIndex index, RewritePolicy rewrites, Kernel kernel, Subvolumes subvolumes,
-                             DedupeListener listener) {
-    return new DedupePlanner(index, rewrites, kernel, subvolumes, listener);
+                             DedupeListener listener, long minMatch) {
+    return new DedupePlanner(index, rewrites, kernel, subvolumes, listener, minMatch);
   }
 
   public DedupePlan plan() throws java.io.IOException {
@@ -66,14 +81,18 @@ public final class DedupePlanner {
     long start = System.nanoTime();
     PlanTotals.Tally totals = new PlanTotals.Tally();
     Spill ranges = index.openSpill("ranges");
-    try (Spill pairs = index.openSpill("pairs")) {
+    try (Spill pairs = index.openSpill("pairs"); Spill found = index.openSpill("found")) {
       try (GroupIterator groups = index.groups()) {
         for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) addGroup(g, pairs, totals);
         totals.truncatedGroups = groups.truncatedGroups();
-        totals.alreadySharedBytes += groups.alreadySharedBytes();
+      }
+      ScannedFiles files = kernel == null ? null : new ScannedFiles(index, kernel, listener, new DedupeCounters());
+      try (MatchExtender extender = new MatchExtender(index, files, index.settings().blockSize())) {
+        extend(pairs, found, extender, stop);
+        bytesRead = extender.bytesRead;
       }
       if (btrfsRewrites != null) byDest = index.openSpill("bydest");
-      coalesce(pairs, ranges, totals);
+      select(found, ranges, totals);
       if (byDest != null) {
         BtrfsFreedEstimate.Estimate e = new BtrfsFreedEstimate(index, btrfsRewrites, kernel,
             new ExtentReferences(index, kernel, subvolumes), listener).estimate(byDest);
@@ -90,9 +109,14 @@ public final class DedupePlanner {
     }
   }
 
-  static final Comparator<Posting> BY_PLACE = Comparator.comparing(Posting::file).thenComparingInt(Posting::blockIndex);
+  /** Bytes the last plan read to confirm and extend its matches (both files of each counted). */
+  public long bytesRead() {
+    return bytesRead;
+  }
 
-  /** Picks the group's source and spills one pair per destination; estimates bytes freed per physical block. */
+  static final Comparator<Posting> BY_PLACE = Comparator.comparing(Posting::file).thenComparingLong(Posting::offset);
+
+  /** Picks the group's source and spills one anchor pair per other member, flagged with what its block shares. */
   void addGroup(DupeGroup group, Spill pairs, PlanTotals.Tally totals) throws IndexException {
     List<Posting> members = group.members();
     Map<Long, Integer> perPhysical = new HashMap<>();
@@ -107,21 +131,19 @@ public final class DedupePlanner {
       int cand = p.physical() == 0 ? 0 : perPhysical.get(p.physical());
       if (cand > have || (cand == have && better(p, source))) source = p;
     }
-    totals.groups++;
-    long freed = 0;
+    if (GroupIterator.worthSharing(members)) totals.groups++;
     java.util.Set<Long> counted = new java.util.HashSet<>();
     for (Posting p : members) {
       if (p == source) continue;
+      int flags = 0;
       if (p.physical() != 0 && p.physical() == source.physical()) {
-        totals.alreadySharedBytes += p.length();
-        continue;
+        flags = PlanKeys.SHARED;
+      } else if (p.physical() != 0 && !counted.add(p.physical())) {
+        flags = PlanKeys.SHADOW;
       }
-      long delta = (long) p.blockIndex() - source.blockIndex();
-      pairs.put(PlanKeys.pair(p.file(), source.file(), delta, p.blockIndex()), PlanKeys.intValue(p.length()));
-      totals.duplicateBytes += p.length();
-      if (p.physical() == 0 || counted.add(p.physical())) freed += p.length();
+      pairs.put(PlanKeys.pair(p.file(), source.file(), p.offset() - source.offset(), flags == PlanKeys.SHARED, p.offset()),
+          PlanKeys.pairValue(p.length(), flags));
     }
-    totals.estimatedFreedBytes += freed;
   }
 
   /**
@@ -133,40 +155,88 @@ public final class DedupePlanner {
     return BY_PLACE.compare(p, than) < 0;
   }
 
-  /** Merges consecutive blocks of one (dest, source, delta) into ranges; a range inside one file never overlaps itself. */
-  void coalesce(Spill pairs, Spill ranges, PlanTotals.Tally totals) throws IndexException {
-    long blockSize = index.settings().blockSize();
+  /**
+   * Finds the runs of each (destination, source, delta): where the delta is a whole number of blocks, every run of
+   * equal block hashes the two files hold at that delta (so one anchor, such as two files' equal first blocks, finds
+   * every same-offset copy between them, as a 128 KiB index would), each grown 4 KiB-wise into its neighbours; then
+   * each anchor not inside a run found already is grown on its own. A run is shared when its first anchor is (shared
+   * anchors sort last): it is then counted, not planned, and grown without reading.
+   */
+  void extend(Spill pairs, Spill found, MatchExtender extender, java.util.function.BooleanSupplier stop)
+      throws java.io.IOException {
     try (Spill.Cursor c = pairs.cursor()) {
       PlanKeys.Pair run = null;
-      int runBlocks = 0;
-      long runBytes = 0;
-      for (; c.valid(); c.next()) {
+      int runFlags = 0;
+      java.util.ArrayDeque<MatchExtender.Match> ahead = new java.util.ArrayDeque<>(); // this run's matches not yet passed
+      FileRecord dst = null, src = null;
+      for (; c.valid() && !stop.getAsBoolean(); c.next()) {
         PlanKeys.Pair p = PlanKeys.pair(c.key());
-        int length = PlanKeys.intOf(c.value());
-        boolean extends_ = run != null && p.dst().equals(run.dst()) && p.src().equals(run.src())
-            && p.delta() == run.delta() && p.dstBlock() == run.dstBlock() + runBlocks
-            && runBytes == (long) runBlocks * blockSize // only full blocks can be followed
-            && !(p.dst().equals(p.src()) && runBlocks >= Math.abs(p.delta()));
-        if (extends_) {
-          runBlocks++;
-          runBytes += length;
-          continue;
+        int flags = PlanKeys.flagsOf(c.value());
+        if (dst == null || !dst.id().equals(p.dst())) dst = index.get(p.dst()).orElse(null);
+        if (src == null || !src.id().equals(p.src())) src = index.get(p.src()).orElse(null);
+        if (dst == null || src == null) continue;
+        boolean shared;
+        if (!p.sameRun(run)) {
+          run = p;
+          runFlags = flags;
+          ahead.clear();
+          shared = (flags & PlanKeys.SHARED) != 0;
+          for (MatchExtender.Match m : extender.sameOffsets(dst, src, p.delta(), !shared)) {
+            emit(found, p, m, dst, flags);
+            ahead.add(m);
+          }
         }
-        if (run != null) emit(run, runBytes, ranges, totals);
-        run = p;
-        runBlocks = 1;
-        runBytes = length;
+        shared = (runFlags & PlanKeys.SHARED) != 0;
+        while (!ahead.isEmpty() && ahead.peekFirst().dstEnd() <= p.dstOffset()) ahead.pollFirst();
+        if (!ahead.isEmpty() && ahead.peekFirst().dstOffset() <= p.dstOffset()) continue; // inside a run found
+        MatchExtender.Match m = extender.extend(dst, src, p.dstOffset(), p.srcOffset(), PlanKeys.intOf(c.value()), !shared);
+        if (m == null) continue;
+        emit(found, p, m, dst, shared ? runFlags : flags & ~PlanKeys.SHARED);
+        ahead.addFirst(m);
       }
-      if (run != null) emit(run, runBytes, ranges, totals);
     }
   }
 
-  private void emit(PlanKeys.Pair run, long bytes, Spill ranges, PlanTotals.Tally totals) throws IndexException {
-    long blockSize = index.settings().blockSize();
-    long dstOffset = run.dstBlock() * blockSize;
-    long srcOffset = (run.dstBlock() - run.delta()) * blockSize;
-    ranges.put(PlanKeys.range(new DupeRange(run.src(), srcOffset, run.dst(), dstOffset, bytes)), new byte[0]);
-    if (byDest != null) byDest.put(PlanKeys.destRange(run.dst(), dstOffset), PlanKeys.destValue(bytes, run.src(), srcOffset));
-    totals.ranges++;
+  private static void emit(Spill found, PlanKeys.Pair p, MatchExtender.Match m, FileRecord dst, int flags) throws IndexException {
+    if (m.dstOffset() == 0 && m.length() == dst.size()) flags |= PlanKeys.WHOLE_FILE;
+    found.put(PlanKeys.found(p.dst(), m.dstOffset(), flags, p.src(), m.srcOffset()), PlanKeys.longValue(m.length()));
+  }
+
+  /**
+   * Takes the runs in order of place in each destination: a run overlapping the one before it keeps only what
+   * follows it; runs shorter than the minimum match (that are not whole files) are left alone; the rest become the
+   * plan's ranges. Shared runs (the destination already uses the source's blocks) are counted as already shared, for
+   * the bytes no run before them covers; they never cut a run to be shared: a reflinked copy of a file may share
+   * its blocks with that file and still need them moved onto a third.
+   */
+  void select(Spill found, Spill ranges, PlanTotals.Tally totals) throws IndexException {
+    try (Spill.Cursor c = found.cursor()) {
+      FileId dst = null;
+      long end = 0, counted = 0;
+      for (; c.valid(); c.next()) {
+        PlanKeys.Found f = PlanKeys.found(c.key(), c.value());
+        if (!f.dst().equals(dst)) {
+          dst = f.dst();
+          end = counted = 0;
+        }
+        if (f.has(PlanKeys.SHARED)) {
+          long from = Math.max(counted, f.dstOffset());
+          totals.alreadySharedBytes += Math.max(0, f.dstOffset() + f.length() - from);
+          counted = Math.max(counted, f.dstOffset() + f.length());
+          continue;
+        }
+        long cut = Math.max(0, end - f.dstOffset());
+        if (cut >= f.length()) continue;
+        long offset = f.dstOffset() + cut, srcOffset = f.srcOffset() + cut, length = f.length() - cut;
+        end = offset + length;
+        counted = Math.max(counted, end);
+        if (length < minMatch && !(cut == 0 && f.has(PlanKeys.WHOLE_FILE))) continue;
+        ranges.put(PlanKeys.range(new DupeRange(f.src(), srcOffset, dst, offset, length)), new byte[0]);
+        if (byDest != null) byDest.put(PlanKeys.destRange(dst, offset), PlanKeys.destValue(length, f.src(), srcOffset));
+        totals.ranges++;
+        totals.duplicateBytes += length;
+        if (!f.has(PlanKeys.SHADOW)) totals.estimatedFreedBytes += length;
+      }
+    }
   }
 }

@@ -94,8 +94,10 @@ public final class Pipeline {
       return new RunResult(scan, null, null, !scan.complete() && deadline.passed());
     }
     listener.planning();
-    DedupePlanner planner = request.fs().isBtrfs() ? DedupePlanner.btrfs(index, request.dedupe().rewrites(), request.roots(), live.subvolumes,
-        listener) : DedupePlanner.perBlock(index);
+    long minMatch = request.dedupe().minMatch();
+    DedupePlanner planner = request.fs().isBtrfs()
+        ? DedupePlanner.btrfs(index, request.dedupe().rewrites(), request.roots(), live.subvolumes, listener, minMatch)
+        : DedupePlanner.perBlock(index, request.roots(), listener, minMatch);
     try (DedupePlan plan = planner.plan(stop)) {
       listener.phaseEnded();
       boolean planCut = deadline.passed();

@@ -264,7 +264,7 @@ public final class RangeDeduper {
       // A file that changed or went is left for the next scan to find out.
       if (!(kernel.reopen(rec.paths(), rec.expected()) instanceof Reopened.Same<? extends OpenFile> same)) continue;
       try (OpenFile f = same.file()) {
-        index.updatePhysicals(rec, BlockHasher.physicals(f.extents(true), rec.size(), rec.blockSize()));
+        index.updatePhysicals(rec, f.extents(true));
       } catch (NativeIOException e) {
         // unreadable now: likewise
       }

@@ -143,6 +143,85 @@ abstract class DedupeContract extends RealFsTest {
     }
   }
 
+  /** Whether two ranges use the same physical blocks, 4 KiB by 4 KiB. */
+  static void assertSameBlocks4k(Path a, long aOffset, Path b, long bOffset, long length) throws Exception {
+    for (long off = 0; off < length; off += 4096) {
+      assertEquals(Fixtures.physicalAt(a, aOffset + off), Fixtures.physicalAt(b, bOffset + off), a + "@" + (aOffset + off) + " and " + b + "@" + (bOffset + off));
+    }
+  }
+
+  /** Bytes that make a file whose data sits inside another at {@code offset}, with other bytes around it. */
+  static byte[] container(int seed, long offset, byte[] inner, int after) {
+    byte[] out = new byte[(int) offset + inner.length + after];
+    byte[] noise = Fixtures.randomBytes(seed, out.length);
+    System.arraycopy(noise, 0, out, 0, out.length);
+    System.arraycopy(inner, 0, out, (int) offset, inner.length);
+    return out;
+  }
+
+  /** A 4 KiB block that the content-defined rule samples (one in 32 is): a short run is found where it holds one. */
+  static byte[] sampledBlock(int seed) {
+    for (int s = seed; ; s++) {
+      byte[] b = Fixtures.randomBytes(s, 4096);
+      if (dupex.scanner.Samples.sampled(dupex.scanner.BlockHasher.hash(java.nio.ByteBuffer.wrap(b), 0, 4096))) return b;
+    }
+  }
+
+  /** Files inside disk images and archives: the same bytes at 4 KiB-aligned offsets that differ modulo 128 KiB. */
+  @Test
+  void aFileEmbeddedAtUnalignedOffsetsIsFoundInsideEachContainer() throws Exception {
+    byte[] inner = Fixtures.randomBytes(60, MiB + 5000); // a short tail: only its full blocks can be shared inside others
+    Path alone = Fixtures.write(root.resolve("file.bin"), inner);
+    long[] offsets = {4096, 12 * 1024, 132 * 1024};
+    List<Path> containers = new ArrayList<>();
+    for (int i = 0; i < offsets.length; i++) {
+      containers.add(Fixtures.write(root.resolve("image" + i + ".img"), container(61 + i, offsets[i], inner, 100 * 1024)));
+    }
+    assertUnshared(alone, containers.get(0), containers.get(1), containers.get(2));
+    long shareable = MiB + 4096;
+    RunResult r = dedupe();
+    assertEquals(3 * shareable, r.dedupe().bytesDeduped(), "every full block of the file, in each container");
+    for (int i = 0; i < offsets.length; i++) assertSameBlocks4k(alone, 0, containers.get(i), offsets[i], shareable);
+    assertTrue(r.dedupe().bytesFreed() >= 3 * shareable * 95 / 100, "freed " + r.dedupe().bytesFreed());
+    RunResult again = run(false, DedupeOptions.defaults());
+    assertEquals(0, again.dedupe().requests(), "a second run finds it all shared");
+  }
+
+  /** A 20 KiB run is grown block by block to its true ends, inside one file and across two. */
+  @Test
+  void aTwentyKiBRunIsFoundInsideOneFileAndAcrossTwo() throws Exception {
+    byte[] run = new byte[20 * 1024];
+    System.arraycopy(Fixtures.randomBytes(70, 8192), 0, run, 0, 8192);
+    System.arraycopy(sampledBlock(71), 0, run, 8192, 4096);
+    System.arraycopy(Fixtures.randomBytes(72, 8192), 0, run, 12288, 8192);
+    byte[] one = container(73, 8192, run, 300 * 1024);
+    System.arraycopy(run, 0, one, 200 * 1024, run.length); // again at 200 KiB: 192 KiB apart, not a multiple of 128 KiB
+    Path f = Fixtures.write(root.resolve("one.db"), one);
+    Path g = Fixtures.write(root.resolve("other.db"), container(74, 36 * 1024, run, 64 * 1024));
+    assertUnshared(f, g);
+    RunResult r = dedupe();
+    assertEquals(2L * run.length, r.dedupe().bytesDeduped(), "exactly the run, twice: not a block more or less");
+    assertSameBlocks4k(f, 8192, f, 200 * 1024, run.length);
+    assertSameBlocks4k(f, 8192, g, 36 * 1024, run.length);
+    assertNotEquals(Fixtures.physicalAt(f, 4096), Fixtures.physicalAt(g, 32 * 1024), "the blocks before the run differ");
+  }
+
+  /** A clone edited in scattered 4 KiB places shares every block but those, not just the untouched 128 KiB blocks. */
+  @Test
+  void aCloneEditedIn4KiBPlacesSharesAllButTheEditedBlocks() throws Exception {
+    byte[] data = Fixtures.randomBytes(80, 4 * MiB);
+    Path a = Fixtures.write(root.resolve("vm.img"), data);
+    byte[] edited = data.clone();
+    long[] at = {5 * 4096, 40 * 4096 + 128 * 1024, 3 * MiB + 7 * 4096};
+    for (int i = 0; i < at.length; i++) System.arraycopy(Fixtures.randomBytes(81 + i, 4096), 0, edited, (int) at[i], 4096);
+    Path b = Fixtures.write(root.resolve("vm-clone.img"), edited);
+    assertUnshared(a, b);
+    RunResult r = dedupe();
+    assertEquals(4 * MiB - at.length * 4096L, r.dedupe().bytesDeduped());
+    assertSameBlocks4k(a, 0, b, 0, at[0]);
+    assertSameBlocks4k(a, at[0] + 4096, b, at[0] + 4096, at[1] - at[0] - 4096);
+  }
+
   @Test
   void duplicateBlocksInsideOneFile() throws Exception {
     byte[] half = Fixtures.randomBytes(5, 4 * MiB);
@@ -230,7 +309,7 @@ abstract class DedupeContract extends RealFsTest {
             FileRecord rb = index.get(bId).orElseThrow();
             long[] aHashes = index.hashes(ra);
             index.put(new FileScan(rb.id(), rb.paths(), rb.size(), rb.mtimeNs(), rb.ctimeNs(), BS, aHashes,
-                new long[aHashes.length]), rb, rb.epoch());
+                new long[aHashes.length], dupex.scanner.Samples.NONE), rb, rb.epoch());
           } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
           }

@@ -6,6 +6,7 @@ import dupex.index.BlockIndex;
 import dupex.index.IndexSettings;
 import dupex.scanner.FileId;
 import dupex.scanner.FileScan;
+import dupex.scanner.Samples;
 import dupex.linux.BytePath;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,11 +22,25 @@ class DedupePlannerTest {
     return new FileId(7, inode);
   }
 
-  /** A file whose blocks have the given hashes, each on its own physical block. */
+  /** A file whose blocks have the given hashes, each on its own physical block, every block an anchor. */
   static FileScan file(long inode, long size, long... hashes) {
     long[] phys = new long[hashes.length];
     for (int i = 0; i < phys.length; i++) phys[i] = (inode << 32) + (long) i * BS;
-    return new FileScan(id(inode), List.of(BytePath.of("/r/f" + inode)), size, 1, 1, BS, hashes, phys);
+    return new FileScan(id(inode), List.of(BytePath.of("/r/f" + inode)), size, 1, 1, BS, hashes, phys, everyBlock(hashes, phys));
+  }
+
+  /** Samples at every full block after the first (as if the content-defined rule had picked them all). */
+  static Samples everyBlock(long[] hashes, long[] physicals) {
+    List<Integer> at = new ArrayList<>();
+    for (int i = 1; i < hashes.length; i++) if (hashes[i] != FileScan.NO_DATA) at.add(i);
+    int[] blocks = new int[at.size()];
+    long[] h = new long[at.size()], p = new long[at.size()];
+    for (int k = 0; k < blocks.length; k++) {
+      blocks[k] = at.get(k);
+      h[k] = hashes[blocks[k]];
+      p[k] = physicals[blocks[k]];
+    }
+    return new Samples(blocks, h, p);
   }
 
   List<DedupeJob> plan(FileScan... files) throws Exception {
@@ -33,7 +48,7 @@ class DedupePlannerTest {
     try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
       long epoch = index.beginRun();
       for (FileScan f : files) index.put(f, null, epoch);
-      try (DedupePlan plan = DedupePlanner.perBlock(index).plan()) {
+      try (DedupePlan plan = DedupePlanner.perBlock(index, null, BS).plan()) {
         plan.forEachJob(j -> jobs.add(j));
         totals = plan.totals();
       }
@@ -109,7 +124,7 @@ class DedupePlannerTest {
     dir = dir.resolve("again");
     long[] marked = b.physicals().clone();
     for (int i = 0; i < marked.length; i++) marked[i] |= FileScan.SHARED_EXTENT; // b's extent is reflinked elsewhere too
-    FileScan shared = new FileScan(b.id(), b.paths(), b.size(), 1, 1, BS, b.hashes(), marked);
+    FileScan shared = new FileScan(b.id(), b.paths(), b.size(), 1, 1, BS, b.hashes(), marked, everyBlock(b.hashes(), marked));
     List<DedupeJob> jobs = plan(a, shared);
     assertEquals(1, jobs.size(), jobs.toString());
     assertEquals(id(2), jobs.get(0).src(), "b's extent stays allocated anyway: a is the copy to release");

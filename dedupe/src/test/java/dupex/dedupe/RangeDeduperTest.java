@@ -58,7 +58,8 @@ class RangeDeduperTest {
       hashes[i] = BlockHasher.hash(ByteBuffer.wrap(claimed), i * BS, len);
       physicals[i] = n.blocks[i] * BS;
     }
-    index.put(new FileScan(id(path), List.of(path), n.data.length, n.mtimeNs, n.ctimeNs, BS, hashes, physicals), null, 1);
+    index.put(new FileScan(id(path), List.of(path), n.data.length, n.mtimeNs, n.ctimeNs, BS, hashes, physicals,
+        DedupePlannerTest.everyBlock(hashes, physicals)), null, 1);
   }
 
   FakeKernel.Node file(BytePath path, byte[] data) throws Exception {
@@ -72,7 +73,7 @@ class RangeDeduperTest {
   }
 
   DedupeTotals run(DedupeOptions options) throws Exception {
-    DedupePlanner planner = DedupePlanner.perBlock(index);
+    DedupePlanner planner = DedupePlanner.perBlock(index, kernel, BS);
     try (DedupePlan plan = planner.plan()) {
       return new RangeDeduper(index, options, new DedupeListener() {
         @Override
@@ -251,7 +252,7 @@ class RangeDeduperTest {
   @Test
   void btrfsAFileChangedBeforeItsRewriteIsLeftAsItIs() throws Exception {
     FakeKernel.Node[] f = imageAndEditedCopy();
-    try (DedupePlan plan = DedupePlanner.perBlock(index).plan()) {
+    try (DedupePlan plan = DedupePlanner.perBlock(index, kernel, BS).plan()) {
       DedupeTotals t = new RangeDeduper(index, OPTIONS, new DedupeListener() {
         @Override
         public void skipped(BytePath path, SkipReason reason, String detail) {
@@ -291,7 +292,7 @@ class RangeDeduperTest {
   }
 
   DedupeTotals runBtrfs(DedupeOptions options, long[] estimate) throws Exception {
-    try (DedupePlan plan = DedupePlanner.btrfs(index, options.rewrites(), kernel, FakeKernel.subvolumes(), DedupeListener.NONE).plan()) {
+    try (DedupePlan plan = DedupePlanner.btrfs(index, options.rewrites(), kernel, FakeKernel.subvolumes(), DedupeListener.NONE, BS).plan()) {
       estimate[0] = plan.totals().estimatedFreedBytes();
       estimate[1] = plan.totals().pinnedBytes();
       return new RangeDeduper(index, options, new DedupeListener() {

@@ -3,7 +3,10 @@ package dupex.index;
 import dupex.linux.BytePath;
 import dupex.linux.Root;
 import dupex.scanner.FileId;
+import dupex.linux.Extent;
+import dupex.scanner.BlockHasher;
 import dupex.scanner.FileScan;
+import dupex.scanner.Samples;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,8 +96,11 @@ public final class BlockIndex implements AutoCloseable {
     if (stored == null) {
       putMeta("format", want);
     } else if (!stored.equals(want)) {
-      throw new IndexException.SettingsMismatch("index " + store.dir + " was built with " + stored + ", not " + want
-          + "; use the same --block-size, or remove the index to rebuild it: rm -rf " + store.dir);
+      IndexSettings built = IndexSettings.parse(stored);
+      String hint = built != null && stored.equals(built.describe())
+          ? "use the same --block-size (" + built.blockSize() + "), or remove the index to rebuild it: rm -rf " + store.dir
+          : "it was built by another version of dupex; remove it to rebuild it (the next run hashes everything again): rm -rf " + store.dir;
+      throw new IndexException.SettingsMismatch("index " + store.dir + " was built with " + stored + ", not " + want + "; " + hint);
     }
   }
 
@@ -142,12 +148,22 @@ public final class BlockIndex implements AutoCloseable {
 
   /** A file's block hashes (0 for a block with no data), as last hashed. */
   public long[] hashes(FileRecord rec) throws IndexException {
+    byte[] v = hashesValue(rec);
+    return v == null ? new long[rec.blockCount()] : Codec.hashes(v, rec.blockCount());
+  }
+
+  private byte[] hashesValue(FileRecord rec) throws IndexException {
     try {
-      byte[] v = db.get(hashes, Codec.fileKey(rec.id()));
-      return v == null ? new long[rec.blockCount()] : Codec.hashes(v);
+      return db.get(hashes, Codec.fileKey(rec.id()));
     } catch (RocksDBException e) {
       throw translate("read", e);
     }
+  }
+
+  /** A file's samples as last hashed (without physical addresses). */
+  private Samples samples(FileRecord rec) throws IndexException {
+    byte[] v = hashesValue(rec);
+    return v == null ? Samples.NONE : Codec.samples(v, rec.blockCount());
   }
 
   /** Replaces a file's record, hashes and postings (removing those of {@code old}, if any) in one batch. */
@@ -155,16 +171,11 @@ public final class BlockIndex implements AutoCloseable {
     FileRecord rec = new FileRecord(scan.id(), scan.paths(), scan.size(), scan.mtimeNs(), scan.ctimeNs(), epoch,
         FileScan.layoutHash(scan.physicals()), scan.blockSize(), scan.hashes().length, false);
     try (WriteBatch batch = new WriteBatch()) {
-      if (old != null) deletePostings(batch, old, hashes(old));
-      for (int i = 0; i < scan.hashes().length; i++) {
-        long h = scan.hashes()[i];
-        if (h != FileScan.NO_DATA) {
-          batch.put(blocks, Codec.blockKey(h, scan.id(), i), Codec.blockValue(scan.physicals()[i], scan.blockLength(i), scan.blockSize()));
-        }
-      }
+      if (old != null) deletePostings(batch, old);
+      putPostings(batch, rec, scan.hashes(), scan.physicals(), scan.samples());
       byte[] key = Codec.fileKey(rec.id());
       batch.put(files, key, Codec.fileValue(rec));
-      batch.put(hashes, key, Codec.hashesValue(scan.hashes()));
+      batch.put(hashes, key, Codec.hashesValue(scan.hashes(), scan.samples()));
       batch.deleteRange(done, key, Codec.after(key)); // its content changed: what was deduped into it is news again
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
@@ -175,14 +186,19 @@ public final class BlockIndex implements AutoCloseable {
   }
 
   /**
-   * Marks an unchanged file seen in this run, with its current paths: a small write. Its postings' physical
-   * addresses are rewritten only when its block layout moved (after a dedupe or a defragmentation).
+   * Marks an unchanged file seen in this run, with its current paths and extent map: a small write. Its postings'
+   * physical addresses are rewritten only when its block layout moved (after a dedupe or a defragmentation).
    */
-  public FileRecord touch(FileRecord old, List<BytePath> paths, long epoch, long[] physicals) throws IndexException {
+  public FileRecord touch(FileRecord old, List<BytePath> paths, long epoch, List<Extent> extents) throws IndexException {
+    long[] physicals = BlockHasher.physicals(extents, old.size(), old.blockSize());
     long layout = FileScan.layoutHash(physicals);
     FileRecord rec = old.withEpoch(paths, epoch, layout);
     try (WriteBatch batch = new WriteBatch()) {
-      if (layout != old.layoutHash()) putPostings(batch, rec, hashes(old), physicals);
+      if (layout != old.layoutHash()) {
+        Samples s = samples(old);
+        putPostings(batch, rec, hashes(old), physicals,
+            new Samples(s.blocks(), s.hashes(), BlockHasher.samplePhysicals(extents, old.size(), s.blocks())));
+      }
       batch.put(files, Codec.fileKey(rec.id()), Codec.fileValue(rec));
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
@@ -192,10 +208,10 @@ public final class BlockIndex implements AutoCloseable {
     return rec;
   }
 
-  /** Records new physical addresses of a file's blocks (after a dedupe moved them). */
-  public void updatePhysicals(FileRecord rec, long[] physicals) throws IndexException {
+  /** Records where a file's blocks are now (after a dedupe moved them), from its extent map. */
+  public void updatePhysicals(FileRecord rec, List<Extent> extents) throws IndexException {
     // touch() with the record's own paths and epoch: only the postings (and layout hash) change
-    touch(rec, rec.paths(), rec.epoch(), physicals);
+    touch(rec, rec.paths(), rec.epoch(), extents);
   }
 
   /** Forgets a file's stat so the next scan hashes it again (it changed under a dedupe). */
@@ -209,20 +225,24 @@ public final class BlockIndex implements AutoCloseable {
     }
   }
 
-  private void putPostings(WriteBatch batch, FileRecord rec, long[] hashes, long[] physicals) throws RocksDBException {
-    for (int i = 0; i < hashes.length; i++) {
-      long h = hashes[i];
-      if (h != FileScan.NO_DATA) {
-        batch.put(blocks, Codec.blockKey(h, rec.id(), i),
-            Codec.blockValue(i < physicals.length ? physicals[i] : 0, rec.blockLength(i), rec.blockSize()));
-      }
+  /** Posts a file's anchors: its first block and its samples. */
+  private void putPostings(WriteBatch batch, FileRecord rec, long[] hashes, long[] physicals, Samples samples) throws RocksDBException {
+    if (hashes.length > 0 && hashes[0] != FileScan.NO_DATA) {
+      batch.put(blocks, Codec.blockKey(hashes[0], rec.id(), 0), Codec.blockValue(physicals.length > 0 ? physicals[0] : 0, rec.blockLength(0)));
+    }
+    for (int i = 0; i < samples.count(); i++) {
+      if (samples.blocks()[i] == 0 && rec.blockLength(0) == Samples.BLOCK) continue; // the first block's anchor already
+      batch.put(blocks, Codec.blockKey(samples.hashes()[i], rec.id(), samples.offset(i)), Codec.blockValue(samples.physicals()[i], Samples.BLOCK));
     }
   }
 
-  private void deletePostings(WriteBatch batch, FileRecord rec, long[] hashes) throws RocksDBException {
-    for (int i = 0; i < hashes.length; i++) {
-      if (hashes[i] != FileScan.NO_DATA) batch.delete(blocks, Codec.blockKey(hashes[i], rec.id(), i));
-    }
+  private void deletePostings(WriteBatch batch, FileRecord rec) throws RocksDBException, IndexException {
+    byte[] v = hashesValue(rec);
+    if (v == null) return;
+    long first = Codec.hashes(v, rec.blockCount()).length > 0 ? Codec.hashes(v, rec.blockCount())[0] : FileScan.NO_DATA;
+    if (first != FileScan.NO_DATA) batch.delete(blocks, Codec.blockKey(first, rec.id(), 0));
+    Samples s = Codec.samples(v, rec.blockCount());
+    for (int i = 0; i < s.count(); i++) batch.delete(blocks, Codec.blockKey(s.hashes()[i], rec.id(), s.offset(i)));
   }
 
   /**
@@ -283,7 +303,7 @@ public final class BlockIndex implements AutoCloseable {
   /** Adds to {@code batch} the deletion of a file's record, hashes, postings and what was deduped into it. */
   private void deleteFile(WriteBatch batch, FileRecord r) throws RocksDBException, IndexException {
     byte[] key = Codec.fileKey(r.id());
-    deletePostings(batch, r, hashes(r));
+    deletePostings(batch, r);
     batch.delete(files, key);
     batch.delete(hashes, key);
     batch.deleteRange(done, key, Codec.after(key));
@@ -307,7 +327,7 @@ public final class BlockIndex implements AutoCloseable {
    */
   public GroupIterator groups() throws IndexException {
     long epoch = lastEpoch();
-    return new GroupIterator(store, db.newIterator(blocks), settings.blockSize(), id -> seenIn(id, epoch));
+    return new GroupIterator(store, db.newIterator(blocks), id -> seenIn(id, epoch));
   }
 
   /** Whether {@code rec} is a file the last scan saw (and found unchanged or hashed): one a run may plan and touch. */
@@ -378,10 +398,16 @@ public final class BlockIndex implements AutoCloseable {
   /** Blocks with data over all files (a sequential pass over the hashes). */
   public long hashedBlocks() throws IndexException {
     long n = 0;
-    try (RocksIterator it = db.newIterator(hashes)) {
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        for (long h : Codec.hashes(it.value())) if (h != FileScan.NO_DATA) n++;
+    // Both column families have one entry per file under the same key: walk them side by side.
+    try (RocksIterator f = db.newIterator(files); RocksIterator it = db.newIterator(hashes)) {
+      it.seekToFirst();
+      for (f.seekToFirst(); f.isValid(); f.next()) {
+        while (it.isValid() && java.util.Arrays.compareUnsigned(it.key(), f.key()) < 0) it.next();
+        if (!it.isValid() || !java.util.Arrays.equals(it.key(), f.key())) continue;
+        FileRecord r = Codec.fileRecord(f.key(), f.value());
+        for (long h : Codec.hashes(it.value(), r.blockCount())) if (h != FileScan.NO_DATA) n++;
       }
+      f.status();
       it.status();
     } catch (RocksDBException e) {
       throw translate("read", e);

@@ -3,6 +3,7 @@ package dupex.index;
 import dupex.linux.BytePath;
 import dupex.scanner.FileScan;
 import dupex.scanner.FileId;
+import dupex.scanner.Samples;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,8 +14,11 @@ import java.util.List;
  * <pre>
  * files:  device(8) inode(8)                       -> size, mtime, ctime, epoch, layoutHash (8 each), blockSize(4),
  *                                                     blockCount(4), flags(4: 1 = stale), pathCount(4), paths (len(4) bytes, as the kernel names them)
- * hashes: device(8) inode(8)                       -> the file's block hashes, 8 bytes each (0: no data)
- * blocks: hash(8) device(8) inode(8) blockIndex(4) -> physical(8) [length(4), only for a short last block]
+ * hashes: device(8) inode(8)                       -> the file's block hashes, 8 bytes each (0: no data), then its
+ *                                                     samples: 4 KiB block(4) hash(8) each
+ * blocks: hash(8) device(8) inode(8) unit(4)       -> physical(8) [length(4), unless 4 KiB]
+ *         the file's anchors: its first block (unit 0, the length of that block) and its 4 KiB samples (unit =
+ *         offset / 4 KiB); equal hashes mean equal lengths, since hashes are seeded by length
  * done:   dst device(8) inode(8) offset(8), src device(8) inode(8) offset(8), length(8)
  *                                                  -> a 64-bit mix of both files' size, mtime, ctime and layoutHash
  * </pre>
@@ -66,24 +70,25 @@ final class Codec {
     return new FileId(b.getLong(), b.getLong());
   }
 
-  static byte[] blockKey(long hash, FileId id, int blockIndex) {
-    return ByteBuffer.allocate(BLOCK_KEY).putLong(hash).putLong(id.device()).putLong(id.inode()).putInt(blockIndex).array();
+  static byte[] blockKey(long hash, FileId id, long offset) {
+    return ByteBuffer.allocate(BLOCK_KEY).putLong(hash).putLong(id.device()).putLong(id.inode())
+        .putInt(Math.toIntExact(offset / Samples.BLOCK)).array();
   }
 
   static long blockHash(byte[] key) {
     return ByteBuffer.wrap(key).getLong(0);
   }
 
-  static Posting posting(byte[] key, byte[] value, int blockSize) {
+  static Posting posting(byte[] key, byte[] value) {
     ByteBuffer k = ByteBuffer.wrap(key), v = ByteBuffer.wrap(value);
     long physical = v.getLong(0);
-    return new Posting(new FileId(k.getLong(8), k.getLong(16)), k.getInt(24), FileScan.address(physical),
-        value.length >= 12 ? v.getInt(8) : blockSize, (physical & FileScan.SHARED_EXTENT) != 0);
+    return new Posting(new FileId(k.getLong(8), k.getLong(16)), Integer.toUnsignedLong(k.getInt(24)) * Samples.BLOCK,
+        FileScan.address(physical), value.length >= 12 ? v.getInt(8) : Samples.BLOCK, (physical & FileScan.SHARED_EXTENT) != 0);
   }
 
-  /** A full block stores only its physical address: 4 bytes less for all but the last block of a file. */
-  static byte[] blockValue(long physical, int length, int blockSize) {
-    if (length == blockSize) return ByteBuffer.allocate(8).putLong(physical).array();
+  /** A 4 KiB sample stores only its physical address: 4 bytes less for all but a file's first-block anchor. */
+  static byte[] blockValue(long physical, int length) {
+    if (length == Samples.BLOCK) return ByteBuffer.allocate(8).putLong(physical).array();
     return ByteBuffer.allocate(12).putLong(physical).putInt(length).array();
   }
 
@@ -122,17 +127,31 @@ final class Codec {
     return new FileRecord(fileId(key), paths, size, mtime, ctime, epoch, layout, blockSize, blockCount, (flags & STALE) != 0);
   }
 
-  static byte[] hashesValue(long[] hashes) {
-    ByteBuffer b = ByteBuffer.allocate(8 * hashes.length);
+  static byte[] hashesValue(long[] hashes, Samples samples) {
+    ByteBuffer b = ByteBuffer.allocate(8 * hashes.length + 12 * samples.count());
     for (long h : hashes) b.putLong(h);
+    for (int i = 0; i < samples.count(); i++) b.putInt(samples.blocks()[i]).putLong(samples.hashes()[i]);
     return b.array();
   }
 
-  static long[] hashes(byte[] value) {
+  static long[] hashes(byte[] value, int blockCount) {
     ByteBuffer b = ByteBuffer.wrap(value);
-    long[] h = new long[value.length / 8];
+    long[] h = new long[blockCount];
     for (int i = 0; i < h.length; i++) h[i] = b.getLong();
     return h;
+  }
+
+  /** The samples of a hashes value, without physical addresses (the postings hold those). */
+  static Samples samples(byte[] value, int blockCount) {
+    ByteBuffer b = ByteBuffer.wrap(value).position(8 * blockCount);
+    int n = b.remaining() / 12;
+    int[] blocks = new int[n];
+    long[] hashes = new long[n];
+    for (int i = 0; i < n; i++) {
+      blocks[i] = b.getInt();
+      hashes[i] = b.getLong();
+    }
+    return new Samples(blocks, hashes, new long[n]);
   }
 
   static byte[] longValue(long v) {

@@ -10,18 +10,16 @@ import org.rocksdb.RocksIterator;
 
 /**
  * Streams the blocks column family in hash order and yields each hash found at two or more places of files in
- * the run's scope that are not all one physical block. Memory is one group; a group larger than {@link #MAX_MEMBERS} is cut there (and
- * counted). When the iteration ends it checks why: a corrupt block ends it too, and must not read as "no more
- * duplicates".
+ * the run's scope ({@link #worthSharing} tells whether they are not all one physical block already). Memory is one
+ * group; a group larger than {@link #MAX_MEMBERS} is cut there (and counted). When the iteration ends it checks why:
+ * a corrupt block ends it too, and must not read as "no more duplicates".
  */
 public final class GroupIterator implements AutoCloseable {
   /** A hash present in more places than this (a block of zeros in every file) is planned for the first ones only. */
   public static final int MAX_MEMBERS = 100_000;
   private final IndexDatabase store;
   private final RocksIterator it;
-  private final int blockSize;
   private long truncatedGroups;
-  private long alreadySharedBytes;
 
   /** Whether a file belongs to the run: the last scan saw it. */
   interface Scope {
@@ -38,10 +36,9 @@ public final class GroupIterator implements AutoCloseable {
     }
   };
 
-  GroupIterator(IndexDatabase store, RocksIterator it, int blockSize, Scope scope) {
+  GroupIterator(IndexDatabase store, RocksIterator it, Scope scope) {
     this.store = store;
     this.it = it;
-    this.blockSize = blockSize;
     this.scope = scope;
     it.seekToFirst();
   }
@@ -66,7 +63,7 @@ public final class GroupIterator implements AutoCloseable {
       List<Posting> members = new ArrayList<>(2);
       boolean truncated = false;
       while (it.isValid() && Codec.blockHash(it.key()) == hash) {
-        Posting p = Codec.posting(it.key(), it.value(), blockSize);
+        Posting p = Codec.posting(it.key(), it.value());
         if (!inScope(p.file())) {
           // not this run's: another root's file, or one its filters skipped
         } else if (members.size() < MAX_MEMBERS) {
@@ -77,9 +74,7 @@ public final class GroupIterator implements AutoCloseable {
         it.next();
       }
       if (truncated) truncatedGroups++;
-      if (worthSharing(members)) return new DupeGroup(hash, members);
-      // All on one physical block: shared already (by an earlier dedupe, a reflink, a snapshot).
-      for (int i = 1; i < members.size(); i++) alreadySharedBytes += members.get(i).length();
+      if (members.size() >= 2) return new DupeGroup(hash, members);
     }
     try {
       it.status();
@@ -89,18 +84,13 @@ public final class GroupIterator implements AutoCloseable {
     return null;
   }
 
-  /** Two or more places, not all on one known physical block. */
-  static boolean worthSharing(List<Posting> members) {
+  /** Two or more places, not all on one known physical block (else shared already: a dedupe, a reflink, a snapshot). */
+  public static boolean worthSharing(List<Posting> members) {
     if (members.size() < 2) return false;
     long first = members.get(0).physical();
     if (first == 0) return true;
     for (Posting p : members) if (p.physical() != first) return true;
     return false;
-  }
-
-  /** Bytes of the groups not yielded because all their places are one physical block, counted once per copy. */
-  public long alreadySharedBytes() {
-    return alreadySharedBytes;
   }
 
   /** Hashes found in more than {@link #MAX_MEMBERS} places so far: only their first places were yielded. */

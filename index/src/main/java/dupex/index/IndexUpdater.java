@@ -170,15 +170,15 @@ public final class IndexUpdater {
     if (!(open(entry) instanceof Reopened.Same<FileHandle> o)) return;
     try (FileHandle h = o.file()) {
       List<Extent> extents = h.extents(true);
-      long[] physicals = BlockHasher.physicals(extents, old.size(), old.blockSize());
       // Blocks of shared extents may be met again in other files: remember their hashes by physical address.
       if (extents.stream().anyMatch(Extent::shared)) {
+        long[] physicals = BlockHasher.physicals(extents, old.size(), old.blockSize());
         long[] hashes = index.hashes(old);
         for (int i = 0; i < physicals.length && i < hashes.length; i++) {
           if (old.blockLength(i) == old.blockSize()) cache.put(FileScan.address(physicals[i]), hashes[i]);
         }
       }
-      index.touch(old, entry.paths(), epoch, physicals);
+      index.touch(old, entry.paths(), epoch, extents);
       counters.filesUnchanged.incrementAndGet();
     } catch (NativeIOException e) {
       skip(entry, Skip.of(e));

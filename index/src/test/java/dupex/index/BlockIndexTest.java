@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dupex.scanner.FileId;
 import dupex.scanner.FileScan;
+import dupex.scanner.Samples;
+import dupex.linux.Extent;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,14 +29,31 @@ class BlockIndexTest {
     return scan(new FileId(7, inode), path, hashes, physicals);
   }
 
+  /** A file of 4 KiB blocks, every one of them an anchor (as if each were sampled). */
   static FileScan scan(FileId id, String path, long[] hashes, long[] physicals) {
-    return new FileScan(id, List.of(BytePath.of(path)), (long) hashes.length * BS, 1, 2, BS, hashes, physicals);
+    return new FileScan(id, List.of(BytePath.of(path)), (long) hashes.length * BS, 1, 2, BS, hashes, physicals,
+        everyBlock(hashes, physicals));
   }
 
+  static Samples everyBlock(long[] hashes, long[] physicals) {
+    int n = 0;
+    for (int i = 1; i < hashes.length; i++) if (hashes[i] != FileScan.NO_DATA) n++;
+    int[] blocks = new int[n];
+    long[] h = new long[n], p = new long[n];
+    for (int i = 1, k = 0; i < hashes.length; i++) {
+      if (hashes[i] == FileScan.NO_DATA) continue;
+      blocks[k] = i;
+      h[k] = hashes[i];
+      p[k++] = physicals[i];
+    }
+    return new Samples(blocks, h, p);
+  }
+
+  /** The groups worth sharing (not all on one physical block). */
   private static List<DupeGroup> groups(BlockIndex index) throws IndexException {
     List<DupeGroup> out = new ArrayList<>();
     try (GroupIterator it = index.groups()) {
-      for (DupeGroup g; (g = it.next()) != null; ) out.add(g);
+      for (DupeGroup g; (g = it.next()) != null; ) if (GroupIterator.worthSharing(g.members())) out.add(g);
     }
     return out;
   }
@@ -107,7 +126,7 @@ class BlockIndexTest {
       List<DupeGroup> groups = groups(index);
       assertEquals(1, groups.size(), "30 is on one physical block already; 20 is alone; NO_DATA is not posted");
       assertEquals(10, groups.get(0).hash());
-      assertEquals(List.of(new Posting(new FileId(7, 1), 1, 200, BS), new Posting(new FileId(7, 2), 1, 900, BS)),
+      assertEquals(List.of(new Posting(new FileId(7, 1), BS, 200, BS), new Posting(new FileId(7, 2), BS, 900, BS)),
           groups.get(0).members());
     }
   }
@@ -129,10 +148,10 @@ class BlockIndexTest {
   void touchRewritesPhysicalsWhenTheLayoutMoved() throws Exception {
     try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
       long epoch = index.beginRun();
-      FileRecord a = index.put(scan(1, "/r/a", new long[] {10}, new long[] {1}), null, epoch);
-      index.put(scan(2, "/r/b", new long[] {10}, new long[] {2}), null, epoch);
+      FileRecord a = index.put(scan(1, "/r/a", new long[] {10}, new long[] {4096}), null, epoch);
+      index.put(scan(2, "/r/b", new long[] {10}, new long[] {8192}), null, epoch);
       assertEquals(1, groups(index).size());
-      index.touch(a, a.paths(), index.beginRun(), new long[] {2});
+      index.touch(a, a.paths(), index.beginRun(), List.of(new Extent(0, 8192, BS, 0)));
       assertEquals(0, groups(index).size(), "both now on physical 2");
     }
   }
@@ -151,7 +170,7 @@ class BlockIndexTest {
       index.put(scan(excludedId, excluded.toString(), new long[] {10}, new long[] {4}), null, e1);
       long e2 = index.beginRun();
       FileRecord b = index.get(new FileId(7, 2)).orElseThrow();
-      index.touch(b, b.paths(), e2, new long[] {2});
+      index.touch(b, b.paths(), e2, List.of(new Extent(0, 2 * BS, BS, 0)));
       assertEquals(1, index.removeUnseen(e2, List.of(root)));
       assertFalse(index.get(new FileId(7, 1)).isPresent(), "gone from disk");
       assertTrue(index.get(new FileId(7, 3)).isPresent(), "not under the walked root");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dupex.scanner.FileId;
+import dupex.scanner.Samples;
 import java.nio.file.Path;
 import java.util.Arrays;
 import dupex.linux.BytePath;
@@ -26,23 +27,28 @@ class CodecTest {
     assertEquals(r.blockCount(), back.blockCount());
     assertTrue(back.stale());
     long[] hashes = {5, -6, 0, 7, 8, 9, 10, 11};
-    assertArrayEquals(hashes, Codec.hashes(Codec.hashesValue(hashes)));
+    Samples samples = new Samples(new int[] {3, 900}, new long[] {-5, 77}, new long[2]);
+    byte[] value = Codec.hashesValue(hashes, samples);
+    assertArrayEquals(hashes, Codec.hashes(value, hashes.length));
+    Samples again = Codec.samples(value, hashes.length);
+    assertArrayEquals(samples.blocks(), again.blocks());
+    assertArrayEquals(samples.hashes(), again.hashes());
   }
 
   @Test
   void blockKeysSortByUnsignedHashThenFileThenBlock() {
     FileId a = new FileId(1, 2), b = new FileId(1, 3);
     byte[][] keys = {
-        Codec.blockKey(-1L, a, 0), Codec.blockKey(5, b, 0), Codec.blockKey(5, a, 7), Codec.blockKey(5, a, 1),
-        Codec.blockKey(1, b, 9)};
+        Codec.blockKey(-1L, a, 0), Codec.blockKey(5, b, 0), Codec.blockKey(5, a, 7 * 4096), Codec.blockKey(5, a, 4096),
+        Codec.blockKey(1, b, 9 * 4096)};
     Arrays.sort(keys, Arrays::compareUnsigned);
     assertEquals(1, Codec.blockHash(keys[0]));
-    assertEquals(new Posting(a, 1, 8192, 4096), Codec.posting(keys[1], Codec.blockValue(8192, 4096, 4096), 4096));
-    assertEquals(new Posting(a, 1, 8192, 4096, true), Codec.posting(keys[1], Codec.blockValue(8192 | 1, 4096, 4096), 4096),
+    assertEquals(new Posting(a, 4096, 8192, 4096), Codec.posting(keys[1], Codec.blockValue(8192, 4096)));
+    assertEquals(new Posting(a, 4096, 8192, 4096, true), Codec.posting(keys[1], Codec.blockValue(8192 | 1, 4096)),
         "bit 0 of a block-aligned address marks a shared extent");
-    assertEquals(8, Codec.blockValue(99, 4096, 4096).length, "a full block stores no length");
-    assertEquals(new Posting(a, 7, 0, 10), Codec.posting(keys[2], Codec.blockValue(0, 10, 4096), 4096));
-    assertEquals(b, Codec.posting(keys[3], Codec.blockValue(0, 1, 4096), 4096).file());
+    assertEquals(8, Codec.blockValue(99, 4096).length, "a 4 KiB sample stores no length");
+    assertEquals(new Posting(a, 7 * 4096, 0, 10), Codec.posting(keys[2], Codec.blockValue(0, 10)));
+    assertEquals(b, Codec.posting(keys[3], Codec.blockValue(0, 1)).file());
     assertEquals(-1L, Codec.blockHash(keys[4]), "unsigned order puts the top bit last");
     assertEquals(Codec.BLOCK_KEY, keys[0].length);
   }

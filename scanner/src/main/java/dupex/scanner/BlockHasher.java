@@ -11,9 +11,10 @@ import net.jpountz.xxhash.XXHashFactory;
 
 /**
  * Hashes a file's data in fixed blocks aligned to its start with XXH64 seeded by the block's length (so a short
- * last block only matches a block of the same length). Reads only blocks that hold data according to FIEMAP, in
- * large sequential reads into an aligned direct buffer, and takes the hash of a block whose physical address was
- * hashed already from the cache instead of reading it. One instance per reader at a time.
+ * last block only matches a block of the same length), and samples its 4 KiB blocks by content ({@link Samples}).
+ * Reads only blocks that hold data according to FIEMAP, in large sequential reads into an aligned direct buffer,
+ * and takes the hash of a block whose physical address was hashed already from the cache instead of reading it
+ * (such a block has no samples: the file it was read from holds them). One instance per reader at a time.
  */
 public final class BlockHasher {
   /** Large sequential reads keep a disk streaming; 8 MiB is past where larger reads stop helping. */
@@ -71,6 +72,8 @@ public final class BlockHasher {
     }
     file.adviseSequential();
     int perRead = buffer.capacity() / blockSize;
+    Samples.Builder samples = new Samples.Builder();
+    PhysicalCursor where = new PhysicalCursor(extents, size);
     for (int i = 0; i < blocks; ) {
       if (!needsRead[i]) {
         i++;
@@ -88,6 +91,7 @@ public final class BlockHasher {
         int b = i + k;
         int len = blockLength(size, b);
         hashes[b] = hash(buffer, k * blockSize, len);
+        sample(buffer, k * blockSize, len, (long) b * blockSize, samples, where);
         if (physicals[b] != 0 && len == blockSize) cache.put(FileScan.address(physicals[b]), hashes[b]);
       }
       counters.blocksHashed.addAndGet(run);
@@ -96,7 +100,52 @@ public final class BlockHasher {
     FileStat after = file.stat();
     if (after.size() != stat.size() || after.mtimeNs() != stat.mtimeNs()) throw new ChangedException("changed while it was read");
     counters.filesHashed.incrementAndGet();
-    return new FileScan(entry.id(), entry.paths(), size, stat.mtimeNs(), stat.ctimeNs(), blockSize, hashes, physicals);
+    return new FileScan(entry.id(), entry.paths(), size, stat.mtimeNs(), stat.ctimeNs(), blockSize, hashes, physicals,
+        samples.build());
+  }
+
+  /** Hashes the full 4 KiB blocks of one block's bytes, and keeps those the content-defined rule samples. */
+  static void sample(ByteBuffer data, int at, int length, long fileOffset, Samples.Builder samples, PhysicalCursor where) {
+    for (int k = 0; k + Samples.BLOCK <= length; k += Samples.BLOCK) {
+      long h = hash(data, at + k, Samples.BLOCK);
+      if (Samples.sampled(h)) {
+        long offset = fileOffset + k;
+        samples.add((int) (offset / Samples.BLOCK), h, where.physical(offset, Samples.BLOCK));
+      }
+    }
+  }
+
+  /**
+   * Physical addresses of a file's 4 KiB sampled blocks, as {@link #physicals} gives them for its blocks (after a
+   * dedupe or a defragmentation moved them).
+   */
+  public static long[] samplePhysicals(List<Extent> extents, long size, int[] blocks) {
+    PhysicalCursor where = new PhysicalCursor(extents, size);
+    long[] out = new long[blocks.length];
+    for (int i = 0; i < blocks.length; i++) out[i] = where.physical((long) blocks[i] * Samples.BLOCK, Samples.BLOCK);
+    return out;
+  }
+
+  /** Looks up physical addresses at ascending offsets in one pass over an extent map. */
+  static final class PhysicalCursor {
+    private final List<Extent> extents;
+    private final long size;
+    private int next;
+
+    PhysicalCursor(List<Extent> extents, long size) {
+      this.extents = extents;
+      this.size = size;
+    }
+
+    /** The address of [offset, offset + length) if it lies in one addressable extent (marked if shared), else 0. */
+    long physical(long offset, int length) {
+      while (next < extents.size() && extents.get(next).end() <= offset) next++;
+      if (next == extents.size()) return 0;
+      Extent e = extents.get(next);
+      long stop = Math.min(offset + length, size);
+      if (!e.shareable() || !e.addressable() || e.logical() > offset || e.end() < stop) return 0;
+      return (e.physical() + (offset - e.logical())) | (e.shared() ? FileScan.SHARED_EXTENT : 0);
+    }
   }
 
   /**

@@ -7,13 +7,13 @@ import net.jpountz.xxhash.XXHash64;
 import net.jpountz.xxhash.XXHashFactory;
 
 /**
- * A hashed file: its identity and stat as read, and per block of {@code blockSize} bytes (the last may be short)
+ * A hashed file: its identity and stat as read, per block of {@code blockSize} bytes (the last may be short)
  * the block's hash ({@link #NO_DATA} for a block that is all hole or preallocation) and its physical address
  * (0 when the block is not one contiguous, unencoded run on disk), with {@link #SHARED_EXTENT} set when the extent
- * holding it is referenced elsewhere too.
+ * holding it is referenced elsewhere too; and the content-defined sample of its 4 KiB blocks.
  */
 public record FileScan(FileId id, List<BytePath> paths, long size, long mtimeNs, long ctimeNs, int blockSize,
-                       long[] hashes, long[] physicals) {
+                       long[] hashes, long[] physicals, Samples samples) {
   /** The hash of a block with no data to share. A real hash of 0 is stored as 1. */
   public static final long NO_DATA = 0;
   /**
@@ -32,6 +32,7 @@ public record FileScan(FileId id, List<BytePath> paths, long size, long mtimeNs,
     if (hashes.length != blockCount(size, blockSize) || physicals.length != hashes.length) {
       throw new IllegalArgumentException("block arrays do not match size " + size);
     }
+    if (samples == null) throw new IllegalArgumentException("samples are needed (Samples.NONE for none)");
   }
 
   /** A hash of a block layout: equal layouts mean the index's physical addresses for a file are current. */

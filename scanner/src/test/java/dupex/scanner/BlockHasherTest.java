@@ -3,6 +3,7 @@ package dupex.scanner;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dupex.linux.Extent;
 import dupex.linux.Fiemap;
@@ -44,5 +45,42 @@ class BlockHasherTest {
     assertEquals(1, c.get(4096));
     assertEquals(FileScan.NO_DATA, c.get(10 * 4096));
     assertEquals(FileScan.NO_DATA, c.get(0));
+  }
+
+  static Samples samplesOf(byte[] data) {
+    Samples.Builder b = new Samples.Builder();
+    ByteBuffer buf = ByteBuffer.allocateDirect(data.length).put(data);
+    BlockHasher.sample(buf, 0, data.length, 0, b, new BlockHasher.PhysicalCursor(List.of(), data.length));
+    return b.build();
+  }
+
+  @Test
+  void theSameContentIsSampledWhereverItSits() {
+    byte[] data = new byte[4 << 20];
+    new java.util.Random(1).nextBytes(data);
+    Samples a = samplesOf(data);
+    assertTrue(a.count() > 1024 / 32 / 2 && a.count() < 1024 / 32 * 2, "about one 4 KiB block in 32: " + a.count());
+    byte[] shifted = new byte[data.length + 12 * 1024]; // behind 12 KiB of zeros and other bytes, as inside an image
+    new java.util.Random(2).nextBytes(shifted);
+    java.util.Arrays.fill(shifted, 0, 8192, (byte) 0);
+    System.arraycopy(data, 0, shifted, 12 * 1024, data.length);
+    Samples b = samplesOf(shifted);
+    java.util.Set<Long> inB = new java.util.HashSet<>();
+    for (int i = 0; i < b.count(); i++) inB.add(b.hashes()[i] ^ (b.offset(i) - 12 * 1024) * 31);
+    for (int i = 0; i < a.count(); i++) assertTrue(inB.contains(a.hashes()[i] ^ a.offset(i) * 31), "sample " + i + " found 12 KiB later");
+    for (int i = 0; i < b.count(); i++) assertTrue(b.offset(i) >= 8192, "blocks of zeros are never sampled");
+  }
+
+  @Test
+  void samplesCarryThePhysicalAddressOfTheirExtent() {
+    byte[] data = new byte[1 << 20];
+    new java.util.Random(3).nextBytes(data);
+    Samples s = samplesOf(data);
+    long[] physicals = BlockHasher.samplePhysicals(List.of(new Extent(0, 1L << 30, 1 << 19, Fiemap.EXTENT_SHARED),
+        new Extent(1 << 19, 1L << 32, 1 << 19, 0)), data.length, s.blocks());
+    for (int i = 0; i < s.count(); i++) {
+      long want = s.offset(i) < (1 << 19) ? ((1L << 30) + s.offset(i)) | FileScan.SHARED_EXTENT : (1L << 32) + s.offset(i) - (1 << 19);
+      assertEquals(want, physicals[i]);
+    }
   }
 }
