@@ -33,7 +33,6 @@ public final class DedupePlanner {
   private final DedupeListener listener;
   private final long minMatch;
   private Spill byDest;
-  private long bytesRead;
 
   private DedupePlanner(BlockIndex index, RewritePolicy btrfsRewrites, Kernel kernel, Subvolumes subvolumes,
                         DedupeListener listener, long minMatch) {
@@ -86,10 +85,12 @@ public final class DedupePlanner {
         for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) addGroup(g, pairs, totals);
         totals.truncatedGroups = groups.truncatedGroups();
       }
-      ScannedFiles files = kernel == null ? null : new ScannedFiles(index, kernel, listener, new DedupeCounters());
+      DedupeCounters opened = new DedupeCounters();
+      ScannedFiles files = kernel == null ? null : new ScannedFiles(index, kernel, listener, opened);
       try (MatchExtender extender = new MatchExtender(index, files, index.settings().blockSize())) {
         extend(pairs, found, extender, stop);
-        bytesRead = extender.bytesRead;
+        totals.bytesRead = extender.bytesRead;
+        totals.filesSkipped = opened.filesSkipped;
       }
       if (btrfsRewrites != null) byDest = index.openSpill("bydest");
       select(found, ranges, totals);
@@ -107,11 +108,6 @@ public final class DedupePlanner {
       if (byDest != null) byDest.close();
       byDest = null;
     }
-  }
-
-  /** Bytes the last plan read to confirm and extend its matches (both files of each counted). */
-  public long bytesRead() {
-    return bytesRead;
   }
 
   static final Comparator<Posting> BY_PLACE = Comparator.comparing(Posting::file).thenComparingLong(Posting::offset);
@@ -161,32 +157,44 @@ public final class DedupePlanner {
    * every same-offset copy between them, as a 128 KiB index would), each grown 4 KiB-wise into its neighbours; then
    * each anchor not inside a run found already is grown on its own. A run is shared when its first anchor is (shared
    * anchors sort last): it is then counted, not planned, and grown without reading.
+   *
+   * <p>Groups choose their sources one by one, so two files can be linked both ways (A's blocks onto B's in one group,
+   * B's onto A's in another, when a reflinked clone changed one block): growing both would share A onto B and B onto
+   * A over the same bytes. Such a pair is taken one way only, the higher file as the destination, its anchors
+   * turned around.
    */
   void extend(Spill pairs, Spill found, MatchExtender extender, java.util.function.BooleanSupplier stop)
       throws java.io.IOException {
     try (Spill.Cursor c = pairs.cursor()) {
       PlanKeys.Pair run = null;
       int runFlags = 0;
+      boolean flipped = false;
       java.util.ArrayDeque<MatchExtender.Match> ahead = new java.util.ArrayDeque<>(); // this run's matches not yet passed
       FileRecord dst = null, src = null;
       for (; c.valid() && !stop.getAsBoolean(); c.next()) {
         PlanKeys.Pair p = PlanKeys.pair(c.key());
         int flags = PlanKeys.flagsOf(c.value());
+        boolean fresh = !p.sameRun(run);
+        if (fresh) {
+          run = p;
+          flipped = p.dst().compareTo(p.src()) < 0 && pairs.containsPrefix(PlanKeys.run(p.src(), p.dst(), -p.delta()));
+          runFlags = flipped ? flags & ~PlanKeys.SHADOW : flags; // SHADOW spoke of the other file
+          ahead.clear();
+        }
+        if (flipped) {
+          p = new PlanKeys.Pair(p.src(), p.dst(), -p.delta(), p.srcOffset());
+          flags &= ~PlanKeys.SHADOW;
+        }
         if (dst == null || !dst.id().equals(p.dst())) dst = index.get(p.dst()).orElse(null);
         if (src == null || !src.id().equals(p.src())) src = index.get(p.src()).orElse(null);
         if (dst == null || src == null) continue;
-        boolean shared;
-        if (!p.sameRun(run)) {
-          run = p;
-          runFlags = flags;
-          ahead.clear();
-          shared = (flags & PlanKeys.SHARED) != 0;
+        boolean shared = (runFlags & PlanKeys.SHARED) != 0;
+        if (fresh) {
           for (MatchExtender.Match m : extender.sameOffsets(dst, src, p.delta(), !shared)) {
-            emit(found, p, m, dst, flags);
+            emit(found, p, m, dst, runFlags);
             ahead.add(m);
           }
         }
-        shared = (runFlags & PlanKeys.SHARED) != 0;
         while (!ahead.isEmpty() && ahead.peekFirst().dstEnd() <= p.dstOffset()) ahead.pollFirst();
         if (!ahead.isEmpty() && ahead.peekFirst().dstOffset() <= p.dstOffset()) continue; // inside a run found
         MatchExtender.Match m = extender.extend(dst, src, p.dstOffset(), p.srcOffset(), PlanKeys.intOf(c.value()), !shared);

@@ -38,6 +38,11 @@ final class PlanKeys {
         .putLong(dstOffset).array();
   }
 
+  /** The key prefix of every anchor of one (dst, src, delta). */
+  static byte[] run(FileId dst, FileId src, long delta) {
+    return put(put(ByteBuffer.allocate(40), dst), src).putLong(delta ^ Long.MIN_VALUE).array();
+  }
+
   record Pair(FileId dst, FileId src, long delta, long dstOffset) {
     long srcOffset() {
       return dstOffset - delta;

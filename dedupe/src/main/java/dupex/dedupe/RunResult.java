@@ -40,6 +40,6 @@ public record RunResult(ScanTotals scan, PlanTotals plan, DedupeTotals dedupe, B
 
   /** Skipped files and refused ranges that make the run exit 1. */
   public long failures() {
-    return scan.failures() + (dedupe == null ? 0 : dedupe.failures());
+    return scan.failures() + (plan == null ? 0 : plan.filesSkipped()) + (dedupe == null ? 0 : dedupe.failures());
   }
 }

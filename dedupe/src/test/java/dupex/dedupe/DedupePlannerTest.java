@@ -130,4 +130,16 @@ class DedupePlannerTest {
     assertEquals(id(2), jobs.get(0).src(), "b's extent stays allocated anyway: a is the copy to release");
     assertEquals(2L * BS, totals.duplicateBytes());
   }
+
+  @Test
+  void twoFilesLinkedBothWaysAreSharedOneWayOnly() throws Exception {
+    // Block 0's group picks file 2 (its block is also file 3's: most shared); block 1's group picks file 1 (lowest).
+    FileScan one = file(1, 3 * BS, 10, 11, 12), two = file(2, 3 * BS, 10, 11, 12);
+    long[] p3 = {two.physicals()[0]};
+    FileScan three = new FileScan(id(3), List.of(BytePath.of("/r/f3")), BS, 1, 1, BS, new long[] {10}, p3, Samples.NONE);
+    List<DedupeJob> jobs = plan(one, two, three);
+    assertEquals(List.of(new DedupeJob(id(1), 0, 3 * BS, List.of(new DedupeJob.Dest(id(2), 0)))), jobs,
+        "never 1 onto 2 and 2 onto 1 over the same bytes");
+    assertEquals(3 * BS, totals.duplicateBytes());
+  }
 }

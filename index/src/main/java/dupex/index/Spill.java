@@ -69,6 +69,21 @@ public final class Spill implements AutoCloseable {
     return new Cursor(store, it);
   }
 
+  /** Whether some key starts with {@code prefix}. */
+  public boolean containsPrefix(byte[] prefix) throws IndexException {
+    try {
+      flushBatch();
+      try (RocksIterator it = db.newIterator(cf)) {
+        it.seek(prefix);
+        boolean found = it.isValid() && java.util.Arrays.equals(it.key(), 0, prefix.length, prefix, 0, prefix.length);
+        it.status();
+        return found;
+      }
+    } catch (RocksDBException e) {
+      throw store.translate("spill", e);
+    }
+  }
+
   /**
    * A position in a spill: {@link #valid()}, then {@link #key()} and {@link #value()}, then {@link #next()}.
    * At the end it checks why the iteration ended, so a corrupt block is an error, not an early end.
