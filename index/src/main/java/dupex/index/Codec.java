@@ -15,7 +15,7 @@ import java.util.List;
  * files:  device(8) inode(8)                       -> size, mtime, ctime, epoch, layoutHash (8 each), blockSize(4),
  *                                                     blockCount(4), flags(4: 1 = stale), pathCount(4), paths (len(4) bytes, as the kernel names them)
  * hashes: device(8) inode(8)                       -> the file's block hashes, 8 bytes each (0: no data), then its
- *                                                     samples: 4 KiB block(4) hash(8) each
+ *                                                     samples: 4 KiB block (varint, from the previous one) hash(8)
  * blocks: hash(8) device(8) inode(8) unit(4)       -> physical(8) [length(4), unless 4 KiB]
  *         the file's anchors: its first block (unit 0, the length of that block) and its 4 KiB samples (unit =
  *         offset / 4 KiB); equal hashes mean equal lengths, since hashes are seeded by length
@@ -128,10 +128,32 @@ final class Codec {
   }
 
   static byte[] hashesValue(long[] hashes, Samples samples) {
-    ByteBuffer b = ByteBuffer.allocate(8 * hashes.length + 12 * samples.count());
+    ByteBuffer b = ByteBuffer.allocate(8 * hashes.length + 13 * samples.count());
     for (long h : hashes) b.putLong(h);
-    for (int i = 0; i < samples.count(); i++) b.putInt(samples.blocks()[i]).putLong(samples.hashes()[i]);
-    return b.array();
+    int last = 0;
+    for (int i = 0; i < samples.count(); i++) {
+      putVarint(b, samples.blocks()[i] - last); // one byte for the usual gap of 32 blocks
+      last = samples.blocks()[i];
+      b.putLong(samples.hashes()[i]);
+    }
+    return java.util.Arrays.copyOf(b.array(), b.position());
+  }
+
+  private static void putVarint(ByteBuffer b, int v) {
+    while ((v & ~0x7f) != 0) {
+      b.put((byte) ((v & 0x7f) | 0x80));
+      v >>>= 7;
+    }
+    b.put((byte) v);
+  }
+
+  private static int getVarint(ByteBuffer b) {
+    int v = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte x = b.get();
+      v |= (x & 0x7f) << shift;
+      if (x >= 0) return v;
+    }
   }
 
   static long[] hashes(byte[] value, int blockCount) {
@@ -144,14 +166,15 @@ final class Codec {
   /** The samples of a hashes value, without physical addresses (the postings hold those). */
   static Samples samples(byte[] value, int blockCount) {
     ByteBuffer b = ByteBuffer.wrap(value).position(8 * blockCount);
-    int n = b.remaining() / 12;
-    int[] blocks = new int[n];
-    long[] hashes = new long[n];
-    for (int i = 0; i < n; i++) {
-      blocks[i] = b.getInt();
-      hashes[i] = b.getLong();
+    int[] blocks = new int[b.remaining() / 9];
+    long[] hashes = new long[blocks.length];
+    int n = 0, last = 0;
+    while (b.hasRemaining()) {
+      last += getVarint(b);
+      blocks[n] = last;
+      hashes[n++] = b.getLong();
     }
-    return new Samples(blocks, hashes, new long[n]);
+    return new Samples(java.util.Arrays.copyOf(blocks, n), java.util.Arrays.copyOf(hashes, n), new long[n]);
   }
 
   static byte[] longValue(long v) {

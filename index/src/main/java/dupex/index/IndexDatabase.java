@@ -58,6 +58,8 @@ final class IndexDatabase implements AutoCloseable {
    */
   final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
   final ColumnFamilyOptions cfOptions;
+  /** For column families that are only ever iterated (postings, spills): no Bloom filter, which only serves gets. */
+  final ColumnFamilyOptions scanOptions;
   /**
    * Writes skip the WAL, so only flushed data survives a kill -9 or a crash: a long scan flushes at least this
    * often, or after this much data was hashed, and a killed run loses at most that much work.
@@ -69,12 +71,13 @@ final class IndexDatabase implements AutoCloseable {
   private final List<AutoCloseable> natives;
   private final LockFile lock;
 
-  private IndexDatabase(Path dir, RocksDB db, List<ColumnFamilyHandle> handles, ColumnFamilyOptions cfOptions,
+  private IndexDatabase(Path dir, RocksDB db, List<ColumnFamilyHandle> handles, ColumnFamilyOptions cfOptions, ColumnFamilyOptions scanOptions,
                         List<AutoCloseable> natives, LockFile lock) {
     this.dir = dir;
     this.db = db;
     this.handles = handles;
     this.cfOptions = cfOptions;
+    this.scanOptions = scanOptions;
     this.natives = natives;
     this.lock = lock;
     this.meta = handles.get(0);
@@ -115,22 +118,27 @@ final class IndexDatabase implements AutoCloseable {
     ColumnFamilyOptions cfOptions = new ColumnFamilyOptions().setTableFormatConfig(table)
         .setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(WRITE_BUFFER_BYTES)
         .setMaxWriteBufferNumber(2);
+    BlockBasedTableConfig scanTable = new BlockBasedTableConfig().setBlockCache(cache).setBlockSize(16 * 1024);
+    ColumnFamilyOptions scanOptions = new ColumnFamilyOptions().setTableFormatConfig(scanTable)
+        .setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(WRITE_BUFFER_BYTES)
+        .setMaxWriteBufferNumber(2);
     WriteBufferManager memtables = new WriteBufferManager(MEMTABLES_BYTES, cache);
     DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true).setAtomicFlush(true)
         .setWriteBufferManager(memtables).setMaxOpenFiles(256).setKeepLogFileNum(2).setMaxBackgroundJobs(2)
         // RocksDB's info log repeats every column family's options at each open (about 130 KiB): warnings only
         .setInfoLogLevel(InfoLogLevel.WARN_LEVEL);
-    List<AutoCloseable> natives = List.of(cfOptions, dbOptions, memtables, cache);
+    List<AutoCloseable> natives = List.of(cfOptions, scanOptions, dbOptions, memtables, cache);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
-    for (String name : List.of(META, FILES, HASHES, BLOCKS)) descriptors.add(new ColumnFamilyDescriptor(bytes(name), cfOptions));
+    for (String name : List.of(META, FILES, HASHES)) descriptors.add(new ColumnFamilyDescriptor(bytes(name), cfOptions));
+    descriptors.add(new ColumnFamilyDescriptor(bytes(BLOCKS), scanOptions));
     try {
       if (!readOnly || hasColumnFamily(dir, DONE)) descriptors.add(new ColumnFamilyDescriptor(bytes(DONE), cfOptions));
       // Spill column families a killed run left behind are opened too, then dropped.
       if (!readOnly && Files.exists(dir.resolve("CURRENT"))) {
         try (Options o = new Options()) {
           for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
-            if (new String(name, StandardCharsets.UTF_8).startsWith(Spill.PREFIX)) descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
+            if (new String(name, StandardCharsets.UTF_8).startsWith(Spill.PREFIX)) descriptors.add(new ColumnFamilyDescriptor(name, scanOptions));
           }
         }
       }
@@ -142,7 +150,7 @@ final class IndexDatabase implements AutoCloseable {
         db.dropColumnFamily(handles.get(i));
         handles.remove(i).close();
       }
-      return new IndexDatabase(dir, db, handles, cfOptions, natives, lock);
+      return new IndexDatabase(dir, db, handles, cfOptions, scanOptions, natives, lock);
     } catch (RocksDBException e) {
       closeAll(natives);
       if (lock != null) release(lock);
@@ -209,7 +217,7 @@ final class IndexDatabase implements AutoCloseable {
   /** A new temporary column family. */
   ColumnFamilyHandle createColumnFamily(String name) throws IndexException {
     try {
-      return db.createColumnFamily(new ColumnFamilyDescriptor(bytes(name), cfOptions));
+      return db.createColumnFamily(new ColumnFamilyDescriptor(bytes(name), scanOptions));
     } catch (RocksDBException e) {
       throw translate("create " + name, e);
     }

@@ -27,7 +27,7 @@ class CodecTest {
     assertEquals(r.blockCount(), back.blockCount());
     assertTrue(back.stale());
     long[] hashes = {5, -6, 0, 7, 8, 9, 10, 11};
-    Samples samples = new Samples(new int[] {3, 900}, new long[] {-5, 77}, new long[2]);
+    Samples samples = new Samples(new int[] {3, 35, 900, 1 << 30}, new long[] {-5, 77, 0, Long.MIN_VALUE}, new long[4]);
     byte[] value = Codec.hashesValue(hashes, samples);
     assertArrayEquals(hashes, Codec.hashes(value, hashes.length));
     Samples again = Codec.samples(value, hashes.length);
