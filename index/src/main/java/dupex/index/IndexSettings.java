@@ -6,8 +6,11 @@ import dupex.scanner.ScanOptions;
 public record IndexSettings(int blockSize) {
   /** Bumped whenever a key or value layout changes. */
   public static final int FORMAT_VERSION = 5;
-  /** XXH64 over each block, seeded with the block's length; a real hash of 0 is stored as 1. */
-  public static final String HASH = "xxh64/seed=block-length";
+  /**
+   * XXH64 over each 4 KiB piece seeded with its length, and over a longer block's piece hashes seeded with the
+   * block's length; a real hash of 0 is stored as 1.
+   */
+  public static final String HASH = "xxh64-of-4k-xxh64/seed=length";
   /** Which places are posted: each file's first block, and its 4 KiB blocks sampled one in 32 by hash. */
   public static final String ANCHORS = "first-block+4k/" + dupex.scanner.Samples.RATE;
 

@@ -10,8 +10,10 @@ import net.jpountz.xxhash.XXHash64;
 import net.jpountz.xxhash.XXHashFactory;
 
 /**
- * Hashes a file's data in fixed blocks aligned to its start with XXH64 seeded by the block's length (so a short
- * last block only matches a block of the same length), and samples its 4 KiB blocks by content ({@link Samples}).
+ * Hashes a file's data in fixed blocks aligned to its start, and samples its 4 KiB blocks by content
+ * ({@link Samples}). Each 4 KiB piece is hashed once with XXH64 seeded by its length; a longer block's hash is XXH64
+ * over its pieces' hashes, seeded by the block's length (so a short last block only matches a block of the same
+ * length), which reads the bytes once for both.
  * Reads only blocks that hold data according to FIEMAP, in large sequential reads into an aligned direct buffer,
  * and takes the hash of a block whose physical address was hashed already from the cache instead of reading it
  * (such a block has no samples: the file it was read from holds them). One instance per reader at a time.
@@ -25,6 +27,7 @@ public final class BlockHasher {
   private final PhysicalHashCache cache;
   private final ScanCounters counters;
   private final ByteBuffer buffer;
+  private final ByteBuffer scratch;
 
   public BlockHasher(int blockSize, PhysicalHashCache cache, ScanCounters counters) {
     this.blockSize = blockSize;
@@ -33,11 +36,29 @@ public final class BlockHasher {
     int size = Math.max(READ_SIZE, blockSize);
     // A misaligned buffer made reads several times slower: align to the page.
     this.buffer = ByteBuffer.allocateDirect(size + 4096).alignedSlice(4096); // allocated once, reused per file
+    this.scratch = ByteBuffer.allocate((blockSize + Samples.BLOCK - 1) / Samples.BLOCK * 8);
   }
 
   /** The hash of one block's bytes; never {@link FileScan#NO_DATA}. */
   public static long hash(ByteBuffer data, int offset, int length) {
+    if (length <= Samples.BLOCK) return piece(data, offset, length);
+    long[] pieces = new long[(length + Samples.BLOCK - 1) / Samples.BLOCK];
+    for (int k = 0; k < pieces.length; k++) pieces[k] = piece(data, offset + k * Samples.BLOCK, Math.min(Samples.BLOCK, length - k * Samples.BLOCK));
+    return combine(pieces, pieces.length, length, ByteBuffer.allocate(pieces.length * 8));
+  }
+
+  /** XXH64 of at most 4 KiB, seeded by its length; never {@link FileScan#NO_DATA}. */
+  private static long piece(ByteBuffer data, int offset, int length) {
     long h = XXH64.hash(data, offset, length, length);
+    return h == FileScan.NO_DATA ? 1 : h;
+  }
+
+  /** A block's hash from its {@code n} pieces' hashes ({@code scratch} holds at least {@code 8 n} bytes). */
+  private static long combine(long[] pieces, int n, int length, ByteBuffer scratch) {
+    if (n == 1) return pieces[0];
+    scratch.clear();
+    for (int k = 0; k < n; k++) scratch.putLong(pieces[k]);
+    long h = XXH64.hash(scratch.array(), 0, n * 8, length);
     return h == FileScan.NO_DATA ? 1 : h;
   }
 
@@ -74,6 +95,7 @@ public final class BlockHasher {
     int perRead = buffer.capacity() / blockSize;
     Samples.Builder samples = new Samples.Builder();
     PhysicalCursor where = new PhysicalCursor(extents, size);
+    long[] pieces = new long[(blockSize + Samples.BLOCK - 1) / Samples.BLOCK];
     for (int i = 0; i < blocks; ) {
       if (!needsRead[i]) {
         i++;
@@ -90,8 +112,7 @@ public final class BlockHasher {
       for (int k = 0; k < run; k++) {
         int b = i + k;
         int len = blockLength(size, b);
-        hashes[b] = hash(buffer, k * blockSize, len);
-        sample(buffer, k * blockSize, len, (long) b * blockSize, samples, where);
+        hashes[b] = hashAndSample(buffer, k * blockSize, len, (long) b * blockSize, pieces, scratch, samples, where);
         if (physicals[b] != 0 && len == blockSize) cache.put(FileScan.address(physicals[b]), hashes[b]);
       }
       counters.blocksHashed.addAndGet(run);
@@ -104,15 +125,23 @@ public final class BlockHasher {
         samples.build());
   }
 
-  /** Hashes the full 4 KiB blocks of one block's bytes, and keeps those the content-defined rule samples. */
-  static void sample(ByteBuffer data, int at, int length, long fileOffset, Samples.Builder samples, PhysicalCursor where) {
-    for (int k = 0; k + Samples.BLOCK <= length; k += Samples.BLOCK) {
-      long h = hash(data, at + k, Samples.BLOCK);
-      if (Samples.sampled(h)) {
+  /**
+   * The hash of one block's bytes (as {@link #hash}), hashing each 4 KiB piece once, and keeps the full pieces the
+   * content-defined rule samples.
+   */
+  static long hashAndSample(ByteBuffer data, int at, int length, long fileOffset, long[] pieces, ByteBuffer scratch,
+                            Samples.Builder samples, PhysicalCursor where) {
+    int n = 0;
+    for (int k = 0; k < length; k += Samples.BLOCK, n++) {
+      int len = Math.min(Samples.BLOCK, length - k);
+      long h = piece(data, at + k, len);
+      pieces[n] = h;
+      if (len == Samples.BLOCK && Samples.sampled(h)) {
         long offset = fileOffset + k;
         samples.add((int) (offset / Samples.BLOCK), h, where.physical(offset, Samples.BLOCK));
       }
     }
+    return combine(pieces, n, length, scratch);
   }
 
   /**

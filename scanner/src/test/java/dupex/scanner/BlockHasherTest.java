@@ -50,8 +50,28 @@ class BlockHasherTest {
   static Samples samplesOf(byte[] data) {
     Samples.Builder b = new Samples.Builder();
     ByteBuffer buf = ByteBuffer.allocateDirect(data.length).put(data);
-    BlockHasher.sample(buf, 0, data.length, 0, b, new BlockHasher.PhysicalCursor(List.of(), data.length));
+    int pieces = (data.length + Samples.BLOCK - 1) / Samples.BLOCK;
+    BlockHasher.hashAndSample(buf, 0, data.length, 0, new long[pieces], ByteBuffer.allocate(pieces * 8), b,
+        new BlockHasher.PhysicalCursor(List.of(), data.length));
     return b.build();
+  }
+
+  @Test
+  void aBlockHashIsTheSameWhetherSampledOrNotAndDependsOnItsPiecesOrder() {
+    byte[] data = new byte[128 * 1024];
+    new java.util.Random(3).nextBytes(data);
+    ByteBuffer buf = ByteBuffer.allocateDirect(data.length).put(data);
+    for (int len : new int[] {100, 4096, 4097, 10000, 65536, 128 * 1024}) {
+      long[] pieces = new long[32];
+      long sampled = BlockHasher.hashAndSample(buf, 0, len, 0, pieces, ByteBuffer.allocate(32 * 8), new Samples.Builder(),
+          new BlockHasher.PhysicalCursor(List.of(), len));
+      assertEquals(BlockHasher.hash(buf, 0, len), sampled, "length " + len);
+    }
+    byte[] swapped = data.clone();
+    System.arraycopy(data, 0, swapped, 4096, 4096);
+    System.arraycopy(data, 4096, swapped, 0, 4096);
+    assertNotEquals(BlockHasher.hash(buf, 0, 8192), BlockHasher.hash(ByteBuffer.wrap(swapped), 0, 8192));
+    assertNotEquals(BlockHasher.hash(buf, 0, 8192), BlockHasher.hash(buf, 0, 4096));
   }
 
   @Test
