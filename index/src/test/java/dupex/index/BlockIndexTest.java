@@ -208,6 +208,19 @@ class BlockIndexTest {
   }
 
   @Test
+  void anIndexOfAnotherFormatSaysHowToRebuild() throws Exception {
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      index.putMeta("format", "format=4 blockSize=131072 hash=xxh64/seed=block-length"); // as dupex 0.1 wrote it
+    }
+    for (IndexSettings asked : java.util.Arrays.asList(new IndexSettings(128 * 1024), null)) {
+      IndexException.SettingsMismatch e = assertThrows(IndexException.SettingsMismatch.class,
+          () -> BlockIndex.open(dir.resolve("idx"), asked));
+      assertTrue(e.getMessage().contains("another version of dupex") && e.getMessage().contains("rm -rf " + dir.resolve("idx")),
+          e.getMessage());
+    }
+  }
+
+  @Test
   void anExistingIndexOpensWithItsOwnSettings() throws Exception {
     BlockIndex.open(dir.resolve("idx"), new IndexSettings(2 * BS)).close();
     try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), null)) {
