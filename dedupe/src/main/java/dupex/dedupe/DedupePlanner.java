@@ -81,12 +81,13 @@ public final class DedupePlanner {
     PlanTotals.Tally totals = new PlanTotals.Tally();
     Spill ranges = index.openSpill("ranges");
     try (Spill pairs = index.openSpill("pairs"); Spill found = index.openSpill("found")) {
+      DedupeCounters opened = new DedupeCounters();
+      ScannedFiles files = kernel == null ? null : new ScannedFiles(index, kernel, listener, opened);
+      if (files != null) refreshLayouts(files, stop);
       try (GroupIterator groups = index.groups()) {
         for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) addGroup(g, pairs, totals);
         totals.truncatedGroups = groups.truncatedGroups();
       }
-      DedupeCounters opened = new DedupeCounters();
-      ScannedFiles files = kernel == null ? null : new ScannedFiles(index, kernel, listener, opened);
       try (MatchExtender extender = new MatchExtender(index, files, index.settings().blockSize())) {
         extend(pairs, found, extender, stop);
         totals.bytesRead = extender.bytesRead;
@@ -107,6 +108,43 @@ public final class DedupePlanner {
     } finally {
       if (byDest != null) byDest.close();
       byDest = null;
+    }
+  }
+
+  /**
+   * Reads the extent map of every file in a group whose layout the scan did not read (it was unchanged), and
+   * records where its blocks are now: a defragmentation or another tool's dedupe moves blocks without touching a
+   * file's stat, and a plan on old addresses would take blocks for shared that are not, or the reverse. Files in no
+   * group are never opened.
+   */
+  private void refreshLayouts(ScannedFiles files, java.util.function.BooleanSupplier stop) throws java.io.IOException {
+    Map<FileId, Boolean> decided = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<FileId, Boolean> e) {
+        return size() > 1 << 16;
+      }
+    };
+    try (Spill stale = index.openSpill("layouts")) {
+      try (GroupIterator groups = index.groups()) {
+        for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) {
+          for (Posting p : g.members()) {
+            if (decided.putIfAbsent(p.file(), Boolean.TRUE) != null) continue;
+            FileRecord rec = files.record(p.file());
+            if (rec != null && !index.layoutCurrent(rec)) stale.put(PlanKeys.file(p.file()), new byte[0]);
+          }
+        }
+      }
+      try (Spill.Cursor c = stale.cursor()) {
+        for (; c.valid() && !stop.getAsBoolean(); c.next()) {
+          FileRecord rec = files.record(PlanKeys.destFile(c.key()));
+          if (rec == null || index.layoutCurrent(rec)) continue;
+          try (ScannedFiles.Open o = files.open(rec, false)) {
+            if (o != null) index.updatePhysicals(rec, o.file().extents(true));
+          } catch (dupex.linux.NativeIOException e) {
+            files.report(rec, dupex.scanner.SkipReason.UNREADABLE, "extent map: " + e.getMessage());
+          }
+        }
+      }
     }
   }
 

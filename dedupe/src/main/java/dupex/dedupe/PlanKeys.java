@@ -99,6 +99,11 @@ final class PlanKeys {
     return new DupeRange(src, srcOffset, dst, b.getLong(), length);
   }
 
+  /** A file, alone: sorts as the files column family does. */
+  static byte[] file(FileId id) {
+    return put(ByteBuffer.allocate(16), id).array();
+  }
+
   static byte[] destRange(FileId dst, long dstOffset) {
     return put(ByteBuffer.allocate(24), dst).putLong(dstOffset).array();
   }

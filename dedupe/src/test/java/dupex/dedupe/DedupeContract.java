@@ -323,6 +323,28 @@ abstract class DedupeContract extends RealFsTest {
     assertEquals(0, Fixtures.sharedBytes(b));
   }
 
+  /**
+   * Another tool's dedupe moves blocks without changing a file's stat, so the scan keeps the file as it was: the
+   * plan reads the layouts of the files in its groups and sees the copies shared already.
+   */
+  @Test
+  void aDedupeByAnotherToolSinceTheLastRunIsSeenThoughNoStatChanged() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 21, 4 * MiB);
+    Path b = Fixtures.writeRandom(root.resolve("b"), 21, 4 * MiB);
+    assertUnshared(a, b);
+    RunResult first = run(true, DedupeOptions.defaults());
+    assertEquals(4 * MiB, first.plan().duplicateBytes());
+    Object ctime = Files.getAttribute(b, "unix:ctime");
+    LoopFs.run(List.of("xfs_io", "-c", "dedupe " + a + " 0 0 " + 4 * MiB, b.toString()));
+    assertSameBlocks(a, b, 0, 4 * MiB);
+    assertEquals(ctime, Files.getAttribute(b, "unix:ctime"), "a dedupe leaves the stat as it was");
+    RunResult second = run(true, DedupeOptions.defaults());
+    assertEquals(2, second.scan().filesUnchanged(), "neither file is read again");
+    assertEquals(0, second.plan().duplicateBytes(), "nothing is left to share");
+    assertEquals(0, second.plan().estimatedFreedBytes());
+    assertEquals(4 * MiB, second.plan().alreadySharedBytes());
+  }
+
   @Test
   void aSecondRunIssuesNoCalls() throws Exception {
     for (int i = 0; i < 4; i++) Fixtures.writeRandom(root.resolve("f" + i), 13, 3 * MiB + 1000);

@@ -30,6 +30,11 @@ public final class BlockIndex implements AutoCloseable {
   private final IndexSettings settings;
   private final WriteOptions writeOptions;
   private final ColumnFamilyHandle meta, files, hashes, blocks, done;
+  /**
+   * The files this process's scan found unchanged, whose records it did not rewrite (null before a scan began):
+   * with the records written in the scan's epoch, the files the last scan saw.
+   */
+  private Spill unchanged;
 
   private BlockIndex(IndexDatabase store, IndexSettings settings) {
     this.store = store;
@@ -133,6 +138,11 @@ public final class BlockIndex implements AutoCloseable {
   public long beginRun() throws IndexException {
     long epoch = lastEpoch() + 1;
     putMeta("epoch", Long.toString(epoch));
+    runEpoch = epoch;
+    synchronized (this) {
+      if (unchanged != null) unchanged.close();
+      unchanged = openSpill("unchanged");
+    }
     return epoch;
   }
 
@@ -186,7 +196,52 @@ public final class BlockIndex implements AutoCloseable {
   }
 
   /**
-   * Marks an unchanged file seen in this run, with its current paths and extent map: a small write. Its postings'
+   * Marks a file whose stat is unchanged seen by the scan in progress, at the paths it was found at now: nothing is
+   * written but a key in a temporary set, unless its paths changed (then its record, with the same epoch). Its
+   * recorded block layout is kept as it was: {@link #layoutCurrent} tells, {@link #touch} refreshes it.
+   */
+  public void markUnchanged(FileRecord old, List<BytePath> paths) throws IndexException {
+    if (!paths.equals(old.paths())) {
+      try {
+        db.put(files, writeOptions, Codec.fileKey(old.id()), Codec.fileValue(old.withEpoch(paths, old.epoch(), old.layoutHash())));
+      } catch (RocksDBException e) {
+        throw translate("write", e);
+      }
+    }
+    synchronized (this) {
+      if (unchanged == null) throw new IllegalStateException("no scan in progress");
+      unchanged.put(Codec.fileKey(old.id()), EMPTY);
+    }
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+
+  /**
+   * The files the scan in progress found unchanged (as {@link #markUnchanged} recorded them), in key order, with
+   * their records; those whose layout was read since ({@link #layoutCurrent}) are left out.
+   */
+  public void forEachUnchanged(java.util.function.Consumer<FileRecord> action) throws IndexException {
+    Spill s;
+    synchronized (this) {
+      s = unchanged;
+    }
+    if (s == null) return;
+    long epoch = lastEpoch();
+    try (Spill.Cursor c = s.cursor()) {
+      for (; c.valid(); c.next()) {
+        FileRecord r = get(Codec.fileId(c.key())).orElse(null);
+        if (r != null && r.epoch() != epoch) action.accept(r);
+      }
+    }
+  }
+
+  /** Whether the run in progress read this file's block layout (it hashed it, or refreshed it with {@link #touch}). */
+  public boolean layoutCurrent(FileRecord rec) throws IndexException {
+    return rec.epoch() == lastEpoch();
+  }
+
+  /**
+   * Records a file seen in this run with its current paths and extent map: a small write. Its postings'
    * physical addresses are rewritten only when its block layout moved (after a dedupe or a defragmentation).
    */
   public FileRecord touch(FileRecord old, List<BytePath> paths, long epoch, List<Extent> extents) throws IndexException {
@@ -210,8 +265,8 @@ public final class BlockIndex implements AutoCloseable {
 
   /** Records where a file's blocks are now (after a dedupe moved them), from its extent map. */
   public void updatePhysicals(FileRecord rec, List<Extent> extents) throws IndexException {
-    // touch() with the record's own paths and epoch: only the postings (and layout hash) change
-    touch(rec, rec.paths(), rec.epoch(), extents);
+    // touch() with the record's own paths: only the postings (and layout hash) change, and the layout is current
+    touch(rec, rec.paths(), Math.max(rec.epoch(), lastEpoch()), extents);
   }
 
   /** Forgets a file's stat so the next scan hashes it again (it changed under a dedupe). */
@@ -254,7 +309,19 @@ public final class BlockIndex implements AutoCloseable {
    * @return files removed
    */
   public long removeUnseen(long epoch, List<Root> roots) throws IndexException {
-    return dropPaths(r -> r.epoch() < epoch, (r, p) -> !stillThere(roots, p, r))[0];
+    Spill seen;
+    synchronized (this) {
+      seen = unchanged;
+    }
+    if (seen == null) return dropPaths((k, v) -> Codec.fileEpoch(v) < epoch, (r, p) -> !stillThere(roots, p, r))[0];
+    // Records and unchanged files are both in key order: one pass over each, side by side.
+    try (Spill.Cursor c = seen.cursor()) {
+      return dropPaths((k, v) -> {
+        if (Codec.fileEpoch(v) >= epoch) return false;
+        while (c.valid() && java.util.Arrays.compareUnsigned(c.key(), k) < 0) c.next();
+        return !(c.valid() && java.util.Arrays.equals(c.key(), k));
+      }, (r, p) -> !stillThere(roots, p, r))[0];
+    }
   }
 
   /**
@@ -264,7 +331,7 @@ public final class BlockIndex implements AutoCloseable {
    * @return files forgotten, and their bytes
    */
   public long[] forgetUnder(BytePath prefix) throws IndexException {
-    return dropPaths(r -> true, (r, p) -> p.startsWith(prefix));
+    return dropPaths((k, v) -> true, (r, p) -> p.startsWith(prefix));
   }
 
   /**
@@ -273,13 +340,12 @@ public final class BlockIndex implements AutoCloseable {
    *
    * @return files forgotten, and their bytes
    */
-  private long[] dropPaths(java.util.function.Predicate<FileRecord> consider,
-                           java.util.function.BiPredicate<FileRecord, BytePath> drop) throws IndexException {
+  private long[] dropPaths(Consider consider, java.util.function.BiPredicate<FileRecord, BytePath> drop) throws IndexException {
     long[] out = new long[2];
     try (RocksIterator it = db.newIterator(files)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
+        if (!consider.test(it.key(), it.value())) continue;
         FileRecord r = Codec.fileRecord(it.key(), it.value());
-        if (!consider.test(r)) continue;
         List<BytePath> kept = r.paths().stream().filter(p -> !drop.test(r, p)).toList();
         if (kept.size() == r.paths().size()) continue;
         try (WriteBatch batch = new WriteBatch()) {
@@ -298,6 +364,11 @@ public final class BlockIndex implements AutoCloseable {
       throw translate("write", e);
     }
     return out;
+  }
+
+  /** Which records {@link #dropPaths} looks at, told from their key and value, in key order. */
+  private interface Consider {
+    boolean test(byte[] key, byte[] value) throws IndexException;
   }
 
   /** Adds to {@code batch} the deletion of a file's record, hashes, postings and what was deduped into it. */
@@ -332,22 +403,36 @@ public final class BlockIndex implements AutoCloseable {
 
   /** Whether {@code rec} is a file the last scan saw (and found unchanged or hashed): one a run may plan and touch. */
   public boolean seenByLastScan(FileRecord rec) throws IndexException {
-    return !rec.stale() && rec.epoch() == lastEpoch();
+    return !rec.stale() && seenIn(rec.id(), rec.epoch(), lastEpoch());
   }
 
-  /** The epoch of the last scan begun (0 for none). */
+  /** The epoch of the last scan begun (0 for none); this process's own once it began one. */
   private long lastEpoch() throws IndexException {
-    return meta("epoch").map(Long::parseLong).orElse(0L);
+    long e = runEpoch;
+    return e >= 0 ? e : meta("epoch").map(Long::parseLong).orElse(0L);
   }
+
+  /** The epoch of the scan this process began (-1: none), which no other process can change while it holds the lock. */
+  private volatile long runEpoch = -1;
 
   /** Whether a file was seen by the scan of {@code epoch} (reads its record's epoch only). */
   private boolean seenIn(FileId id, long epoch) throws IndexException {
     try {
       byte[] v = db.get(files, Codec.fileKey(id));
-      return v != null && Codec.fileEpoch(v) == epoch;
+      return v != null && seenIn(id, Codec.fileEpoch(v), epoch);
     } catch (RocksDBException e) {
       throw translate("read", e);
     }
+  }
+
+  /** A file was seen by the scan of {@code epoch} if that scan wrote its record, or found it unchanged. */
+  private boolean seenIn(FileId id, long recordEpoch, long epoch) throws IndexException {
+    if (recordEpoch == epoch) return true;
+    Spill s;
+    synchronized (this) {
+      s = unchanged;
+    }
+    return s != null && s.contains(Codec.fileKey(id));
   }
 
   /**
@@ -441,6 +526,16 @@ public final class BlockIndex implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (unchanged != null) {
+        try {
+          unchanged.close();
+        } catch (IndexException e) {
+          // dropped at the next open
+        }
+        unchanged = null;
+      }
+    }
     store.close();
   }
 }

@@ -31,9 +31,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Brings the index up to date with a set of roots: walks them, keeps the hashes of files whose inode, size, mtime
- * and ctime are unchanged (refreshing only their block layout), hashes the rest on a pool of readers, and forgets
- * files that are gone. Files with shared extents not yet known by physical address are hashed last, so reflinked
- * copies and snapshot members usually cost a FIEMAP call instead of a read.
+ * and ctime are unchanged (without opening them: the walk's statx is all they cost), hashes the rest on a pool of
+ * readers, and forgets files that are gone. Files with shared extents not yet known by physical address are hashed
+ * last, after the extent maps of the unchanged files were read to learn the physical addresses they hold, so
+ * reflinked copies and snapshot members usually cost a FIEMAP call instead of a read.
  */
 public final class IndexUpdater {
   /** 1 Mi physical addresses (32 MiB) cover 128 GiB of shared data at the default block size. */
@@ -89,8 +90,23 @@ public final class IndexUpdater {
     } finally {
       drain(pool);
     }
-    // Second pass: files whose shared extents were not known by physical address when first met. A file
-    // whose unknown extents another reader has claimed waits for the third pass, which finds them known.
+    // Files whose shared extents were not known by physical address when first met (new reflinked copies, a new
+    // snapshot): the unchanged files' blocks may be where they point, so read those files' extent maps first.
+    if (complete && !deferred.isEmpty() && failure.get() == null) {
+      ThreadPoolExecutor layouts = newPool();
+      try {
+        index.forEachUnchanged(rec -> {
+          if (cancelled.getAsBoolean() || failure.get() != null) throw new CancellationException();
+          layouts.execute(() -> refresh(rec, epoch));
+        });
+      } catch (CancellationException e) {
+        complete = false;
+      } finally {
+        drain(layouts);
+      }
+    }
+    // Then those files. A file whose unknown extents another reader has claimed waits for the last pass, which
+    // finds them known.
     for (Pass pass : new Pass[] {Pass.CLAIM, Pass.LAST}) {
       List<Pending> files = new ArrayList<>(deferred);
       deferred.clear();
@@ -155,7 +171,8 @@ public final class IndexUpdater {
         FileRecord old = index.get(entry.id()).orElse(null);
         FileStat st = entry.stat();
         if (old != null && !old.stale() && old.size() == st.size() && old.mtimeNs() == st.mtimeNs() && old.ctimeNs() == st.ctimeNs()) {
-          refresh(entry, old, epoch);
+          index.markUnchanged(old, entry.paths());
+          counters.filesUnchanged.incrementAndGet();
         } else {
           hashFile(new Pending(entry, old), epoch, Pass.WALK);
         }
@@ -165,12 +182,17 @@ public final class IndexUpdater {
     });
   }
 
-  /** An unchanged file keeps its hashes; only its extent map is read, to learn where its blocks are now. */
-  private void refresh(FileEntry entry, FileRecord old, long epoch) throws IndexException {
-    if (!(open(entry) instanceof Reopened.Same<FileHandle> o)) return;
+  /**
+   * Reads an unchanged file's extent map: its postings follow its blocks if they moved, and the hashes of its blocks
+   * in shared extents are remembered by physical address (other files may reference them).
+   */
+  private void refresh(FileRecord old, long epoch) {
+    if (failure.get() != null) return;
+    Reopened<FileHandle> r = Root.reopen(roots, old.paths(), old.expected());
+    if (!(r instanceof Reopened.Same<FileHandle> o)) return; // it changed or vanished since the walk: the next run sees it
     try (FileHandle h = o.file()) {
       List<Extent> extents = h.extents(true);
-      // Blocks of shared extents may be met again in other files: remember their hashes by physical address.
+      counters.layoutsRead.incrementAndGet();
       if (extents.stream().anyMatch(Extent::shared)) {
         long[] physicals = BlockHasher.physicals(extents, old.size(), old.blockSize());
         long[] hashes = index.hashes(old);
@@ -178,10 +200,11 @@ public final class IndexUpdater {
           if (old.blockLength(i) == old.blockSize()) cache.put(FileScan.address(physicals[i]), hashes[i]);
         }
       }
-      index.touch(old, entry.paths(), epoch, extents);
-      counters.filesUnchanged.incrementAndGet();
+      index.touch(old, old.paths(), epoch, extents);
     } catch (NativeIOException e) {
-      skip(entry, Skip.of(e));
+      // unreadable now: its hashes stay, and the files pointing into it are read instead
+    } catch (IndexException e) {
+      failure.compareAndSet(null, e);
     }
   }
 

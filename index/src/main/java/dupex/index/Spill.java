@@ -23,7 +23,7 @@ public final class Spill implements AutoCloseable {
     this.cf = cf;
   }
 
-  public void put(byte[] key, byte[] value) throws IndexException {
+  public synchronized void put(byte[] key, byte[] value) throws IndexException {
     try {
       batch.put(cf, key, value);
       if (batch.count() >= BATCH_OPS) flushBatch();
@@ -33,7 +33,7 @@ public final class Spill implements AutoCloseable {
     }
   }
 
-  private void flushBatch() throws RocksDBException {
+  private synchronized void flushBatch() throws RocksDBException {
     if (batch.count() == 0) return;
     db.write(store.writeOptions, batch);
     batch.close();
@@ -67,6 +67,16 @@ public final class Spill implements AutoCloseable {
     RocksIterator it = db.newIterator(cf);
     it.seekToFirst();
     return new Cursor(store, it);
+  }
+
+  /** Whether {@code key} was put. */
+  public boolean contains(byte[] key) throws IndexException {
+    try {
+      flushBatch();
+      return db.get(cf, key) != null;
+    } catch (RocksDBException e) {
+      throw store.translate("spill", e);
+    }
   }
 
   /** Whether some key starts with {@code prefix}. */

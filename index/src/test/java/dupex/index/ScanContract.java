@@ -113,6 +113,33 @@ abstract class ScanContract extends RealFsTest {
     assertEquals(0, second.bytesRead.get());
     assertEquals(0, second.filesHashed.get());
     assertEquals(20, second.filesUnchanged.get());
+    assertEquals(0, second.layoutsRead.get(), "an unchanged file costs its statx only: not even an open");
+    assertEquals(20, fileCount());
+  }
+
+  @Test
+  void aRenamedDirectoryMovesItsFilesPathsWithoutReadingThem() throws Exception {
+    for (int i = 0; i < 3; i++) Fixtures.writeRandom(root.resolve("old/f" + i), i, 300_000);
+    scan();
+    long[] before = hashes(root.resolve("old/f1"));
+    Files.move(root.resolve("old"), root.resolve("new")); // the files' ctimes do not change
+    ScanCounters c = scan();
+    assertEquals(3, c.filesUnchanged.get());
+    assertEquals(0, c.filesRemoved.get() + c.bytesRead.get() + c.layoutsRead.get());
+    assertEquals(List.of(Fixtures.bytes(root.resolve("new/f1"))), record(root.resolve("new/f1")).paths());
+    assertArrayEquals(before, hashes(root.resolve("new/f1")));
+    assertEquals(3, fileCount());
+  }
+
+  @Test
+  void aFileDeletedWhileOthersAreUnchangedIsForgotten() throws Exception {
+    for (int i = 0; i < 5; i++) Fixtures.writeRandom(root.resolve("f" + i), i, 300_000);
+    scan();
+    Files.delete(root.resolve("f2"));
+    ScanCounters c = scan();
+    assertEquals(4, c.filesUnchanged.get());
+    assertEquals(1, c.filesRemoved.get());
+    assertEquals(4, fileCount());
   }
 
   @Test
@@ -168,6 +195,7 @@ abstract class ScanContract extends RealFsTest {
     ScanCounters c = scan();
     assertEquals(0, c.bytesRead.get(), "the copies' blocks are known by physical address");
     assertEquals(8 * MiB, c.bytesReused.get());
+    assertEquals(1, c.layoutsRead.get(), "the unchanged original's extent map tells where its blocks are");
     assertArrayEquals(hashes(a), hashes(root.resolve("b")));
   }
 

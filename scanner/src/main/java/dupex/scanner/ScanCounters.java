@@ -16,6 +16,8 @@ public final class ScanCounters {
   /** Bytes whose hash came from a block at the same physical address hashed before (reflinks, snapshots). */
   public final AtomicLong bytesReused = new AtomicLong();
   public final AtomicLong blocksHashed = new AtomicLong();
+  /** Unchanged files whose extent map was read (only when new files point into extents of unknown content). */
+  public final AtomicLong layoutsRead = new AtomicLong();
   /** The --exclude globs that matched something. */
   public final java.util.Set<String> excludesMatched = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The btrfs subvolumes the walk entered (what dedupe needs to name the files that reference an extent). */
