@@ -134,17 +134,46 @@ public final class DedupePlanner {
           }
         }
       }
+      // Opening a file and reading its extent map are system calls that wait on the disk: a few at once.
+      java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(LAYOUT_THREADS, LAYOUT_THREADS,
+          1, java.util.concurrent.TimeUnit.MINUTES, new java.util.concurrent.ArrayBlockingQueue<>(LAYOUT_THREADS * 64),
+          new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+      java.util.concurrent.atomic.AtomicReference<java.io.IOException> failed = new java.util.concurrent.atomic.AtomicReference<>();
       try (Spill.Cursor c = stale.cursor()) {
-        for (; c.valid() && !stop.getAsBoolean(); c.next()) {
-          FileRecord rec = files.record(PlanKeys.destFile(c.key()));
-          if (rec == null || index.layoutCurrent(rec)) continue;
-          try (ScannedFiles.Open o = files.open(rec, false)) {
-            if (o != null) index.updatePhysicals(rec, o.file().extents(true));
-          } catch (dupex.linux.NativeIOException e) {
-            files.report(rec, dupex.scanner.SkipReason.UNREADABLE, "extent map: " + e.getMessage());
+        for (; c.valid() && !stop.getAsBoolean() && failed.get() == null; c.next()) {
+          FileId id = PlanKeys.destFile(c.key());
+          pool.execute(() -> {
+            try {
+              refreshLayout(files, id);
+            } catch (java.io.IOException e) {
+              failed.compareAndSet(null, e);
+            }
+          });
+        }
+      } finally {
+        pool.shutdown();
+        try {
+          while (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            // the files in flight finish first
           }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
       }
+      if (failed.get() != null) throw failed.get();
+    }
+  }
+
+  private static final int LAYOUT_THREADS = 4;
+
+  /** Records where one file's blocks are now, if it is still the file scanned. */
+  private void refreshLayout(ScannedFiles files, FileId id) throws IndexException {
+    FileRecord rec = files.record(id);
+    if (rec == null || index.layoutCurrent(rec)) return;
+    try (ScannedFiles.Open o = files.open(rec, false)) {
+      if (o != null) index.updatePhysicals(rec, o.file().extents(true));
+    } catch (dupex.linux.NativeIOException e) {
+      files.report(rec, dupex.scanner.SkipReason.UNREADABLE, "extent map: " + e.getMessage());
     }
   }
 

@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * Opens the files of a plan for dedupe, each checked to be the file that was scanned, and remembers the ones
  * that were not: a file is reported once, one that changed is marked stale so the next scan hashes it again, and
- * one that is gone is forgotten.
+ * one that is gone is forgotten. Files may be opened from several threads.
  */
 final class ScannedFiles {
   /** A scanned file, open and unchanged. */
@@ -33,7 +33,7 @@ final class ScannedFiles {
   private final Kernel kernel;
   private final DedupeListener listener;
   private final DedupeCounters counters;
-  private final Set<FileId> skipped = new HashSet<>();
+  private final Set<FileId> skipped = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   ScannedFiles(BlockIndex index, Kernel kernel, DedupeListener listener, DedupeCounters counters) {
     this.index = index;
@@ -87,11 +87,11 @@ final class ScannedFiles {
   }
 
   /** Reports a problem with one range of a file without giving up the file. */
-  void report(FileRecord rec, SkipReason reason, String detail) {
+  synchronized void report(FileRecord rec, SkipReason reason, String detail) {
     listener.skipped(rec.path(), reason, detail);
   }
 
-  private void skip(FileRecord rec, Skip skip) {
+  private synchronized void skip(FileRecord rec, Skip skip) {
     skipped.add(rec.id());
     if (skip.reason().failure()) counters.filesSkipped++;
     listener.skipped(rec.path(), skip.reason(), skip.detail());

@@ -263,8 +263,12 @@ public final class BlockIndex implements AutoCloseable {
     return rec;
   }
 
-  /** Records where a file's blocks are now (after a dedupe moved them), from its extent map. */
+  /**
+   * Records where a file's blocks are now (after a dedupe, a defragmentation), from its extent map: nothing is
+   * written if they did not move.
+   */
   public void updatePhysicals(FileRecord rec, List<Extent> extents) throws IndexException {
+    if (FileScan.layoutHash(BlockHasher.physicals(extents, rec.size(), rec.blockSize())) == rec.layoutHash()) return;
     // touch() with the record's own paths: only the postings (and layout hash) change, and the layout is current
     touch(rec, rec.paths(), Math.max(rec.epoch(), lastEpoch()), extents);
   }

@@ -60,7 +60,12 @@ public final class GroupIterator implements AutoCloseable {
   public DupeGroup next() throws IndexException {
     while (it.isValid()) {
       long hash = Codec.blockHash(it.key());
+      // Most hashes are found once: the scope (a lookup per file) is asked only about hashes found twice or more.
+      Posting first = Codec.posting(it.key(), it.value());
+      it.next();
+      if (!it.isValid() || Codec.blockHash(it.key()) != hash) continue;
       List<Posting> members = new ArrayList<>(2);
+      if (inScope(first.file())) members.add(first);
       boolean truncated = false;
       while (it.isValid() && Codec.blockHash(it.key()) == hash) {
         Posting p = Codec.posting(it.key(), it.value());
