@@ -6,10 +6,11 @@ import dupex.linux.BytePath;
 import java.util.List;
 
 /**
- * What the index keeps of a file: its paths, the stat it was hashed at, the run (epoch) it was last seen in, a
- * hash of its block layout on disk, how many blocks it has, and whether it is stale (it changed under a dedupe,
- * so the next scan hashes it again whatever its stat says). Its block hashes are kept apart
- * ({@link BlockIndex#hashes}), so marking an unchanged file seen rewrites a few bytes, not all its hashes.
+ * What the index keeps of a file: its paths, the stat it was hashed at, the run (epoch) that last read its block
+ * layout (hashed it, or read its extent map), a hash of that layout, how many blocks it has, and whether it is
+ * stale (it changed under a dedupe, so the next scan hashes it again whatever its stat says). Its block hashes are
+ * kept apart ({@link BlockIndex#hashes}). A scan that finds a file unchanged does not rewrite its record
+ * ({@link BlockIndex#markUnchanged}).
  */
 public record FileRecord(FileId id, List<BytePath> paths, long size, long mtimeNs, long ctimeNs, long epoch,
                          long layoutHash, int blockSize, int blockCount, boolean stale) {
