@@ -146,6 +146,20 @@ public final class BlockIndex implements AutoCloseable {
     return epoch;
   }
 
+  /** The records of several files at once (null where there is none), in their order: one call into RocksDB. */
+  public List<FileRecord> getAll(List<FileId> ids) throws IndexException {
+    List<byte[]> keys = new java.util.ArrayList<>(ids.size());
+    for (FileId id : ids) keys.add(Codec.fileKey(id));
+    try {
+      List<byte[]> values = db.multiGetAsList(java.util.Collections.nCopies(keys.size(), files), keys);
+      List<FileRecord> out = new java.util.ArrayList<>(ids.size());
+      for (int i = 0; i < keys.size(); i++) out.add(values.get(i) == null ? null : Codec.fileRecord(keys.get(i), values.get(i)));
+      return out;
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+  }
+
   public Optional<FileRecord> get(FileId id) throws IndexException {
     try {
       byte[] key = Codec.fileKey(id);

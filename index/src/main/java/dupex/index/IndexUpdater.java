@@ -84,6 +84,7 @@ public final class IndexUpdater {
           if (cancelled.getAsBoolean() || failure.get() != null) throw new CancellationException();
           visit(entry, epoch, pool);
         });
+        handOver(epoch, pool);
       }
     } catch (CancellationException e) {
       complete = false;
@@ -163,23 +164,60 @@ public final class IndexUpdater {
     if (interrupted) Thread.currentThread().interrupt();
   }
 
+  /** Files smaller than this go to the readers in batches: handing each over alone cost more than looking it up. */
+  static final long BATCHED_BELOW = 1 << 20;
+  static final int BATCH = 64;
+  /** The walking thread's batch of small files not yet handed over. */
+  private List<FileEntry> batch = new ArrayList<>(BATCH);
+
   /** The walk only lists and stats; looking the file up in the index, and reading it if needed, is the readers' work. */
   private void visit(FileEntry entry, long epoch, ThreadPoolExecutor pool) {
+    if (entry.size() >= BATCHED_BELOW) {
+      pool.execute(() -> {
+        try {
+          lookUp(entry, index.get(entry.id()).orElse(null), epoch);
+        } catch (IndexException e) {
+          failure.compareAndSet(null, e);
+        }
+      });
+      return;
+    }
+    batch.add(entry);
+    if (batch.size() >= BATCH) handOver(epoch, pool);
+  }
+
+  /** Hands the walking thread's batch of small files to a reader. */
+  private void handOver(long epoch, ThreadPoolExecutor pool) {
+    if (batch.isEmpty()) return;
+    List<FileEntry> files = batch;
+    batch = new ArrayList<>(BATCH);
     pool.execute(() -> {
       if (failure.get() != null) return;
+      List<FileRecord> olds;
       try {
-        FileRecord old = index.get(entry.id()).orElse(null);
-        FileStat st = entry.stat();
-        if (old != null && !old.stale() && old.size() == st.size() && old.mtimeNs() == st.mtimeNs() && old.ctimeNs() == st.ctimeNs()) {
-          index.markUnchanged(old, entry.paths());
-          counters.filesUnchanged.incrementAndGet();
-        } else {
-          hashFile(new Pending(entry, old), epoch, Pass.WALK);
-        }
+        olds = index.getAll(files.stream().map(FileEntry::id).toList());
       } catch (IndexException e) {
         failure.compareAndSet(null, e);
+        return;
       }
+      for (int i = 0; i < files.size(); i++) lookUp(files.get(i), olds.get(i), epoch);
     });
+  }
+
+  /** Keeps a file whose stat is what the index holds; hashes any other. */
+  private void lookUp(FileEntry entry, FileRecord old, long epoch) {
+    if (failure.get() != null) return;
+    try {
+      FileStat st = entry.stat();
+      if (old != null && !old.stale() && old.size() == st.size() && old.mtimeNs() == st.mtimeNs() && old.ctimeNs() == st.ctimeNs()) {
+        index.markUnchanged(old, entry.paths());
+        counters.filesUnchanged.incrementAndGet();
+      } else {
+        hashFile(new Pending(entry, old), epoch, Pass.WALK);
+      }
+    } catch (IndexException e) {
+      failure.compareAndSet(null, e);
+    }
   }
 
   /**
