@@ -31,10 +31,10 @@ public final class BlockIndex implements AutoCloseable {
   private final WriteOptions writeOptions;
   private final ColumnFamilyHandle meta, files, hashes, blocks, done;
   /**
-   * The files this process's scan found unchanged, whose records it did not rewrite (null before a scan began):
-   * with the records written in the scan's epoch, the files the last scan saw.
+   * The files this process's scan saw, found unchanged (their records not rewritten) or hashed (null before a scan
+   * began): asking it is one lookup, where a record's epoch would take another.
    */
-  private Spill unchanged;
+  private Spill seen;
 
   private BlockIndex(IndexDatabase store, IndexSettings settings) {
     this.store = store;
@@ -140,8 +140,8 @@ public final class BlockIndex implements AutoCloseable {
     putMeta("epoch", Long.toString(epoch));
     runEpoch = epoch;
     synchronized (this) {
-      if (unchanged != null) unchanged.close();
-      unchanged = openSpill("unchanged");
+      if (seen != null) seen.close();
+      seen = openSpill("seen");
     }
     return epoch;
   }
@@ -205,6 +205,7 @@ public final class BlockIndex implements AutoCloseable {
     } catch (RocksDBException e) {
       throw translate("write", e);
     }
+    if (epoch == runEpoch) markSeen(rec.id());
     store.written(scan.size());
     return rec;
   }
@@ -222,22 +223,24 @@ public final class BlockIndex implements AutoCloseable {
         throw translate("write", e);
       }
     }
-    synchronized (this) {
-      if (unchanged == null) throw new IllegalStateException("no scan in progress");
-      unchanged.put(Codec.fileKey(old.id()), EMPTY);
-    }
+    markSeen(old.id());
+  }
+
+  private synchronized void markSeen(FileId id) throws IndexException {
+    if (seen == null) throw new IllegalStateException("no scan in progress");
+    seen.put(Codec.fileKey(id), EMPTY);
   }
 
   private static final byte[] EMPTY = new byte[0];
 
   /**
    * The files the scan in progress found unchanged (as {@link #markUnchanged} recorded them), in key order, with
-   * their records; those whose layout was read since ({@link #layoutCurrent}) are left out.
+   * their records; those whose layout was read since ({@link #layoutCurrent}), or hashed, are left out.
    */
   public void forEachUnchanged(java.util.function.Consumer<FileRecord> action) throws IndexException {
     Spill s;
     synchronized (this) {
-      s = unchanged;
+      s = seen;
     }
     if (s == null) return;
     long epoch = lastEpoch();
@@ -327,13 +330,13 @@ public final class BlockIndex implements AutoCloseable {
    * @return files removed
    */
   public long removeUnseen(long epoch, List<Root> roots) throws IndexException {
-    Spill seen;
+    Spill s;
     synchronized (this) {
-      seen = unchanged;
+      s = seen;
     }
-    if (seen == null) return dropPaths((k, v) -> Codec.fileEpoch(v) < epoch, (r, p) -> !stillThere(roots, p, r))[0];
-    // Records and unchanged files are both in key order: one pass over each, side by side.
-    try (Spill.Cursor c = seen.cursor()) {
+    if (s == null) return dropPaths((k, v) -> Codec.fileEpoch(v) < epoch, (r, p) -> !stillThere(roots, p, r))[0];
+    // Records and seen files are both in key order: one pass over each, side by side.
+    try (Spill.Cursor c = s.cursor()) {
       return dropPaths((k, v) -> {
         if (Codec.fileEpoch(v) >= epoch) return false;
         while (c.valid() && java.util.Arrays.compareUnsigned(c.key(), k) < 0) c.next();
@@ -433,8 +436,13 @@ public final class BlockIndex implements AutoCloseable {
   /** The epoch of the scan this process began (-1: none), which no other process can change while it holds the lock. */
   private volatile long runEpoch = -1;
 
-  /** Whether a file was seen by the scan of {@code epoch} (reads its record's epoch only). */
+  /** Whether a file was seen by the scan of {@code epoch}: this process's scan knows; of another, its record's epoch. */
   private boolean seenIn(FileId id, long epoch) throws IndexException {
+    Spill s;
+    synchronized (this) {
+      s = seen;
+    }
+    if (s != null && epoch == runEpoch) return s.contains(Codec.fileKey(id));
     try {
       byte[] v = db.get(files, Codec.fileKey(id));
       return v != null && seenIn(id, Codec.fileEpoch(v), epoch);
@@ -448,7 +456,7 @@ public final class BlockIndex implements AutoCloseable {
     if (recordEpoch == epoch) return true;
     Spill s;
     synchronized (this) {
-      s = unchanged;
+      s = seen;
     }
     return s != null && s.contains(Codec.fileKey(id));
   }
@@ -545,13 +553,13 @@ public final class BlockIndex implements AutoCloseable {
   @Override
   public void close() {
     synchronized (this) {
-      if (unchanged != null) {
+      if (seen != null) {
         try {
-          unchanged.close();
+          seen.close();
         } catch (IndexException e) {
           // dropped at the next open
         }
-        unchanged = null;
+        seen = null;
       }
     }
     store.close();
