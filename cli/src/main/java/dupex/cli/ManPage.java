@@ -94,7 +94,10 @@ public final class ManPage {
         .SH ENVIRONMENT
         .TP
         .B DUPEX_HEAP
-        Maximum Java heap (default 256m); RocksDB keeps its own bounded 64 MiB outside it.
+        Maximum Java heap (default 256m); the index keeps its own bounded memory outside it.
+        .TP
+        .B DUPEX_INDEX_CACHE
+        MiB of memory for the index's block cache and write buffers (default 64, at least 16).
         .TP
         .B DUPEX_HOME
         Where the launcher finds dupex.jar when it is neither beside it nor installed in /usr/lib/dupex.
