@@ -30,7 +30,7 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     AtomicBoolean cancelled = new AtomicBoolean();
     installSignalHandlers(cancelled);
-    Session session = new Session(System.getenv(), Linux.isatty(2), cancelled::get, Arguments.of(args));
+    Session session = new Session(System.getenv(), () -> Linux.isatty(2), cancelled::get, Arguments.of(args));
     // dupex writes UTF-8 whatever the locale (under cron's empty environment Java would print '?' for every
     // non-ASCII character); names that are not UTF-8 are escaped before they get here.
     PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true);

@@ -18,6 +18,6 @@ final class OutputOptions {
   Console.Progress progress;
 
   Console console(java.io.PrintWriter out, java.io.PrintWriter err, Session session) {
-    return new Console(out, err, verbose.length, quiet || json, progress, session.stderrIsTerminal());
+    return new Console(out, err, verbose.length, quiet || json, progress, session.stderrIsTerminal().getAsBoolean());
   }
 }

@@ -13,7 +13,7 @@ record CliRunner(int code, String out, String err) {
 
   static CliRunner run(BooleanSupplier cancelled, String... args) {
     StringWriter out = new StringWriter(), err = new StringWriter();
-    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err), new Session(Map.of("HOME", "/nonexistent"), false, cancelled, Arguments.NONE));
+    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err), new Session(Map.of("HOME", "/nonexistent"), () -> false, cancelled, Arguments.NONE));
     return new CliRunner(code, out.toString(), err.toString());
   }
 

@@ -56,7 +56,8 @@ class PackageIT {
     Launcher.Result c = sh("dpkg-deb", "-c", deb.toString());
     assertEquals(0, c.code(), c.toString());
     List<String> want = List.of("-rwxr-xr-x root/root .* ./usr/bin/dupex", "-rw-r--r-- .* ./usr/lib/dupex/dupex.jar",
-        "./usr/lib/dupex/native/librocksdbjni-linux64.so", "./usr/lib/dupex/native/jni/x86_64-Linux/libjffi",
+        "./usr/lib/dupex/native/librocksdbjni-linux64.so",
+        "-rw-r--r-- .* ./usr/lib/dupex/dupex.classlist", "-rwxr-xr-x .* ./usr/lib/dupex/cds-archive", "./usr/lib/dupex/native/jni/x86_64-Linux/libjffi",
         "./usr/lib/dupex/native/net/jpountz/util/linux/amd64/liblz4-java.so", "./usr/share/man/man1/dupex.1.gz",
         "./usr/share/bash-completion/completions/dupex$", "./usr/share/zsh/vendor-completions/_dupex",
         "./usr/lib/systemd/system/dupex.service", "./usr/lib/systemd/system/dupex.timer",
@@ -76,6 +77,8 @@ class PackageIT {
     assertTrue(control.out().contains("postrm") && control.out().contains("postinst") && control.out().contains("prerm"), control.out());
     Launcher.Result postrm = sh("dpkg-deb", "-I", deb.toString(), "postrm");
     assertTrue(postrm.out().contains("purge") && postrm.out().contains("rm -rf /var/lib/dupex"), "purge deletes the index, remove keeps it");
+    Launcher.Result postinst = sh("dpkg-deb", "-I", deb.toString(), "postinst");
+    assertTrue(postinst.out().contains("/usr/lib/dupex/cds-archive"), "install makes the start-up archive for the installed java");
   }
 
   @Test
@@ -98,6 +101,30 @@ class PackageIT {
     Launcher.Result found = sh(Map.of("DUPEX_HOME", tree.resolve("usr/lib/dupex").toString()), copy.toString(), "--version");
     assertEquals(0, found.code(), found.toString());
     assertEquals("", found.err());
+  }
+
+  @Test
+  void theInstalledLauncherMapsTheStartUpArchiveMadeForItsJavaAndIgnoresAStaleOne() throws Exception {
+    Path lib = tree.resolve("usr/lib/dupex");
+    Path jsa = lib.resolve("dupex.jsa");
+    Launcher.Result made = sh(lib.resolve("cds-archive").toString(), lib.resolve("dupex.classlist").toString(),
+        lib.toRealPath().resolve("dupex.jar").toString(), jsa.toString());
+    assertEquals(0, made.code(), made.toString());
+    String bin = tree.resolve("usr/bin/dupex").toString();
+    Launcher.Result used = sh(Map.of("JAVA_TOOL_OPTIONS", "-XX:+PrintSharedArchiveAndExit"), bin, "--version");
+    assertTrue(used.out().contains("Static archive name: " + jsa.toRealPath()), used.toString());
+    Launcher.Result v = sh(bin, "--version");
+    assertEquals(0, v.code(), v.toString());
+    assertEquals("", v.err(), "no JVM message");
+    // Made by another java (as after an upgrade): not used, and nothing said.
+    Files.writeString(lib.resolve("dupex.jsa.java"), "/usr/lib/jvm/another/bin/java\n");
+    Launcher.Result stale = sh(Map.of("JAVA_TOOL_OPTIONS", "-XX:+PrintSharedArchiveAndExit"), bin, "--version");
+    assertTrue(!stale.out().contains(jsa.toString()) && !stale.err().contains(jsa.toString()), stale.toString());
+    Launcher.Result quiet = sh(bin, "--version");
+    assertEquals(0, quiet.code(), quiet.toString());
+    assertEquals("", quiet.err(), "no JVM message");
+    Files.delete(jsa);
+    Files.delete(lib.resolve("dupex.jsa.java"));
   }
 
   @Test
