@@ -114,6 +114,14 @@ for fs in $fss; do
   fact "$fs.dupex2.bytesRead" "$(json_get "$work/last.out" "['filesystems'][0]['scan']['bytesRead']")"
   verify "dupex dedupe (second run)"
 
+  echo "== $fs: cold find, cold dupex rescan, dupex --version" >&2
+  drop
+  timed "$fs.find" sh -c "find '$mnt/corpus' -printf '%s\\n' > /dev/null"
+  drop
+  timed "$fs.rescan" $cron "$here/dupex" scan -q --index "$work/index" "$mnt/corpus"
+  "$here/dupex" --version > /dev/null
+  timed "$fs.version" "$here/dupex" --version
+
   echo "== $fs: dupex report on a fresh corpus, then the real run" >&2
   fresh; drop
   timed "$fs.report" $cron "$here/dupex" report --json --index "$work/index" "$mnt/corpus"

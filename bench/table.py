@@ -52,6 +52,9 @@ row("dupex dedupe: peak RSS", lambda fs: f"{g(fs, 'dupex.rss') / MiB:.0f} MiB")
 row("dupex freed (statfs)", lambda fs: f"{g(fs, 'dupex.freed') / MiB:.0f} MiB, {100 * g(fs, 'dupex.freed') / g(fs, 'corpus.idealReclaimableBytes'):.1f}% of ideal")
 row("dupex deduped (logical)", lambda fs: f"{g(fs, 'dupex.deduped') / MiB:.0f} MiB")
 row("dupex second run", lambda fs: f"{g(fs, 'dupex2.wall'):.1f} s, {g(fs, 'dupex2.requests'):.0f} calls, {g(fs, 'dupex2.bytesRead'):.0f} B read")
+row("cold find (-printf %s)", lambda fs: f"{g(fs, 'find.wall'):.2f} s")
+row("dupex scan, nothing changed (cold)", lambda fs: f"{g(fs, 'rescan.wall'):.2f} s")
+row("dupex --version (warm)", lambda fs: f"{g(fs, 'version.wall'):.2f} s")
 row("dupex index per hashed block", lambda fs: f"{g(fs, 'dupex.indexBytes') / max(1, g(fs, 'dupex.blocks')):.0f} B")
 row("dupex report estimate / freed", lambda fs: f"{g(fs, 'report.estimate') / MiB:.0f} / {g(fs, 'report.freedAfter') / MiB:.0f} MiB")
 row("duperemove: wall / cpu", lambda fs: f"{g(fs, 'duperemove.wall'):.1f} s / {g(fs, 'duperemove.cpu'):.1f} s")
@@ -62,6 +65,7 @@ row("dupex/duperemove: freed", lambda fs: f"{g(fs, 'dupex.freed') / max(1, g(fs,
 row("dupex/duperemove: wall", lambda fs: f"{g(fs, 'dupex.wall') / g(fs, 'duperemove.wall'):.2f}x")
 row("dupex/duperemove: second run", lambda fs: f"{g(fs, 'dupex2.wall') / g(fs, 'duperemove2.wall'):.2f}x")
 row("dupex wall / cold read", lambda fs: f"{g(fs, 'dupex.wall') / g(fs, 'read.wall'):.2f}x")
+row("dupex rescan / (find + --version)", lambda fs: f"{g(fs, 'rescan.wall') / (g(fs, 'find.wall') + g(fs, 'version.wall')):.2f}x")
 for fs in fss:
     result["filesystems"][fs] = {k.split(".", 1)[1]: v for k, v in f.items() if k.startswith(fs + ".")}
 json.dump(result, open(json_out, "w"), indent=2)
