@@ -128,9 +128,8 @@ public final class DedupePlanner {
       try (GroupIterator groups = index.groups()) {
         for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) {
           for (Posting p : g.members()) {
-            if (decided.putIfAbsent(p.file(), Boolean.TRUE) != null) continue;
-            FileRecord rec = files.record(p.file());
-            if (rec != null && !index.layoutCurrent(rec)) stale.put(PlanKeys.file(p.file()), new byte[0]);
+            // Whether its layout is current is read once, by the refresh: here a set of files, in key order.
+            if (decided.putIfAbsent(p.file(), Boolean.TRUE) == null) stale.put(PlanKeys.file(p.file()), new byte[0]);
           }
         }
       }
