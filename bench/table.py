@@ -48,6 +48,8 @@ row("corpus allocated", lambda fs: f"{g(fs, 'corpus.allocatedBytes') / MiB:.0f} 
 row("ideal reclaimable (4 KiB)", lambda fs: f"{g(fs, 'corpus.idealReclaimableBytes') / MiB:.0f} MiB")
 row("cold read (cat)", lambda fs: f"{g(fs, 'read.wall'):.1f} s, {g(fs, 'corpus.allocatedBytes') / MiB / g(fs, 'read.wall'):.0f} MiB/s")
 row("dupex dedupe: wall / cpu", lambda fs: f"{g(fs, 'dupex.wall'):.1f} s / {g(fs, 'dupex.cpu'):.1f} s")
+row("dupex phases: scan / plan / dedupe", lambda fs: f"{g(fs, 'dupex.scan.seconds'):.1f} / {g(fs, 'dupex.plan.seconds'):.1f} / {g(fs, 'dupex.dedupe.seconds'):.1f} s")
+row("dupex dedupe phase per GiB shared", lambda fs: f"{g(fs, 'dupex.dedupe.seconds') / (g(fs, 'dupex.deduped') / 2**30):.2f} s, {g(fs, 'dupex.requests'):.0f} calls")
 row("dupex dedupe: peak RSS", lambda fs: f"{g(fs, 'dupex.rss') / MiB:.0f} MiB")
 row("dupex freed (statfs)", lambda fs: f"{g(fs, 'dupex.freed') / MiB:.0f} MiB, {100 * g(fs, 'dupex.freed') / g(fs, 'corpus.idealReclaimableBytes'):.1f}% of ideal")
 row("dupex deduped (logical)", lambda fs: f"{g(fs, 'dupex.deduped') / MiB:.0f} MiB")
