@@ -1,6 +1,7 @@
 package dupex.dedupe;
 
 import dupex.index.BlockIndex;
+import dupex.index.BoundedPool;
 import dupex.index.DupeGroup;
 import dupex.index.FileRecord;
 import dupex.scanner.FileId;
@@ -118,27 +119,18 @@ public final class DedupePlanner {
    * group are never opened.
    */
   private void refreshLayouts(ScannedFiles files, java.util.function.BooleanSupplier stop) throws java.io.IOException {
-    Map<FileId, Boolean> decided = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<FileId, Boolean> e) {
-        return size() > 1 << 16;
-      }
-    };
-    try (Spill stale = index.openSpill("layouts")) {
+    // The grouped files, each once, in key order (a spill is a set); whether a layout is current is read by the
+    // refresh, once per file.
+    try (Spill grouped = index.openSpill("layouts")) {
       try (GroupIterator groups = index.groups()) {
         for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) {
-          for (Posting p : g.members()) {
-            // Whether its layout is current is read once, by the refresh: here a set of files, in key order.
-            if (decided.putIfAbsent(p.file(), Boolean.TRUE) == null) stale.put(PlanKeys.file(p.file()), new byte[0]);
-          }
+          for (Posting p : g.members()) grouped.put(PlanKeys.file(p.file()), new byte[0]);
         }
       }
       // Opening a file and reading its extent map are system calls that wait on the disk: a few at once.
-      java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(LAYOUT_THREADS, LAYOUT_THREADS,
-          1, java.util.concurrent.TimeUnit.MINUTES, new java.util.concurrent.ArrayBlockingQueue<>(LAYOUT_THREADS * 64),
-          new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+      java.util.concurrent.ThreadPoolExecutor pool = BoundedPool.of(LAYOUT_THREADS, LAYOUT_THREADS * 64);
       java.util.concurrent.atomic.AtomicReference<java.io.IOException> failed = new java.util.concurrent.atomic.AtomicReference<>();
-      try (Spill.Cursor c = stale.cursor()) {
+      try (Spill.Cursor c = grouped.cursor()) {
         for (; c.valid() && !stop.getAsBoolean() && failed.get() == null; c.next()) {
           FileId id = PlanKeys.destFile(c.key());
           pool.execute(() -> {
@@ -150,14 +142,7 @@ public final class DedupePlanner {
           });
         }
       } finally {
-        pool.shutdown();
-        try {
-          while (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS)) {
-            // the files in flight finish first
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        BoundedPool.drain(pool);
       }
       if (failed.get() != null) throw failed.get();
     }

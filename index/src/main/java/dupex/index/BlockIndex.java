@@ -424,7 +424,10 @@ public final class BlockIndex implements AutoCloseable {
 
   /** Whether {@code rec} is a file the last scan saw (and found unchanged or hashed): one a run may plan and touch. */
   public boolean seenByLastScan(FileRecord rec) throws IndexException {
-    return !rec.stale() && seenIn(rec.id(), rec.epoch(), lastEpoch());
+    if (rec.stale()) return false;
+    long epoch = lastEpoch();
+    Spill s = seenSet(epoch);
+    return s != null ? s.contains(Codec.fileKey(rec.id())) : rec.epoch() == epoch;
   }
 
   /** The epoch of the last scan begun (0 for none); this process's own once it began one. */
@@ -436,29 +439,24 @@ public final class BlockIndex implements AutoCloseable {
   /** The epoch of the scan this process began (-1: none), which no other process can change while it holds the lock. */
   private volatile long runEpoch = -1;
 
-  /** Whether a file was seen by the scan of {@code epoch}: this process's scan knows; of another, its record's epoch. */
+  /**
+   * Whether a file was seen by the scan of {@code epoch}: this process's scan kept the set of files it saw; of a scan
+   * by another process only the files it hashed are known, by their record's epoch.
+   */
   private boolean seenIn(FileId id, long epoch) throws IndexException {
-    Spill s;
-    synchronized (this) {
-      s = seen;
-    }
-    if (s != null && epoch == runEpoch) return s.contains(Codec.fileKey(id));
+    Spill s = seenSet(epoch);
+    if (s != null) return s.contains(Codec.fileKey(id));
     try {
       byte[] v = db.get(files, Codec.fileKey(id));
-      return v != null && seenIn(id, Codec.fileEpoch(v), epoch);
+      return v != null && Codec.fileEpoch(v) == epoch;
     } catch (RocksDBException e) {
       throw translate("read", e);
     }
   }
 
-  /** A file was seen by the scan of {@code epoch} if that scan wrote its record, or found it unchanged. */
-  private boolean seenIn(FileId id, long recordEpoch, long epoch) throws IndexException {
-    if (recordEpoch == epoch) return true;
-    Spill s;
-    synchronized (this) {
-      s = seen;
-    }
-    return s != null && s.contains(Codec.fileKey(id));
+  /** The set of files the scan of {@code epoch} saw, if this process ran that scan (else null). */
+  private synchronized Spill seenSet(long epoch) {
+    return epoch == runEpoch ? seen : null;
   }
 
   /**

@@ -23,9 +23,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
@@ -89,7 +87,7 @@ public final class IndexUpdater {
     } catch (CancellationException e) {
       complete = false;
     } finally {
-      drain(pool);
+      BoundedPool.drain(pool);
     }
     // Files whose shared extents were not known by physical address when first met (new reflinked copies, a new
     // snapshot): the unchanged files' blocks may be where they point, so read those files' extent maps first.
@@ -103,7 +101,7 @@ public final class IndexUpdater {
       } catch (CancellationException e) {
         complete = false;
       } finally {
-        drain(layouts);
+        BoundedPool.drain(layouts);
       }
     }
     // Then those files. A file whose unknown extents another reader has claimed waits for the last pass, which
@@ -121,7 +119,7 @@ public final class IndexUpdater {
           pool2.execute(() -> hashFile(p, epoch, pass));
         }
       } finally {
-        drain(pool2);
+        BoundedPool.drain(pool2);
       }
     }
     if (failure.get() != null) throw failure.get();
@@ -147,21 +145,7 @@ public final class IndexUpdater {
   }
 
   private ThreadPoolExecutor newPool(int threads) {
-    return new ThreadPoolExecutor(threads, threads, 1, TimeUnit.MINUTES,
-        new ArrayBlockingQueue<>(threads * 4), new ThreadPoolExecutor.CallerRunsPolicy());
-  }
-
-  private static void drain(ExecutorService pool) {
-    pool.shutdown();
-    boolean interrupted = false;
-    while (true) {
-      try {
-        if (pool.awaitTermination(1, TimeUnit.SECONDS)) break;
-      } catch (InterruptedException e) {
-        interrupted = true; // the readers in flight finish their file first
-      }
-    }
-    if (interrupted) Thread.currentThread().interrupt();
+    return BoundedPool.of(threads, threads * 4);
   }
 
   /** Files smaller than this go to the readers in batches: handing each over alone cost more than looking it up. */
@@ -173,13 +157,7 @@ public final class IndexUpdater {
   /** The walk only lists and stats; looking the file up in the index, and reading it if needed, is the readers' work. */
   private void visit(FileEntry entry, long epoch, ThreadPoolExecutor pool) {
     if (entry.size() >= BATCHED_BELOW) {
-      pool.execute(() -> {
-        try {
-          lookUp(entry, index.get(entry.id()).orElse(null), epoch);
-        } catch (IndexException e) {
-          failure.compareAndSet(null, e);
-        }
-      });
+      hand(List.of(entry), epoch, pool);
       return;
     }
     batch.add(entry);
@@ -189,8 +167,12 @@ public final class IndexUpdater {
   /** Hands the walking thread's batch of small files to a reader. */
   private void handOver(long epoch, ThreadPoolExecutor pool) {
     if (batch.isEmpty()) return;
-    List<FileEntry> files = batch;
+    hand(batch, epoch, pool);
     batch = new ArrayList<>(BATCH);
+  }
+
+  /** A reader looks these files up in the index, with one read, and hashes those that changed. */
+  private void hand(List<FileEntry> files, long epoch, ThreadPoolExecutor pool) {
     pool.execute(() -> {
       if (failure.get() != null) return;
       List<FileRecord> olds;
