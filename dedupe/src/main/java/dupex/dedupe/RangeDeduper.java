@@ -209,8 +209,12 @@ public final class RangeDeduper {
     }
   }
 
-  /** Reads a range so the kernel's byte compare finds it in the page cache. */
+  /**
+   * Reads a range so the kernel's byte compare finds it in the page cache, unless it is there already (the scan
+   * or an earlier round read it): copying cached pages costs a third of a warm compare.
+   */
   private void warm(OpenFile f, long offset, long length) throws NativeIOException {
+    if (f.cached(offset, length)) return;
     for (long done = 0; done < length; ) {
       prefetch.clear().limit((int) Math.min(prefetch.capacity(), length - done));
       int n = f.read(prefetch, offset + done);

@@ -126,6 +126,30 @@ public final class FileHandle implements OpenFile {
     return total;
   }
 
+  static final long SYS_CACHESTAT = 451;
+  private static final int SC_PAGESIZE = 30;
+  private static final long PAGE_SIZE = Math.max(4096, Native.LIBC.sysconf(SC_PAGESIZE));
+  /** struct cachestat_range (off, len) then struct cachestat (nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted). */
+  private static final Native.Reusable CACHESTAT = new Native.Reusable(16 + 40);
+  /** Set once cachestat proved missing (ENOSYS) or forbidden (EPERM, a seccomp filter). */
+  private static volatile boolean noCachestat;
+
+  /** cachestat(2): whether the range's pages are all cached. */
+  @Override
+  public boolean cached(long offset, long length) {
+    if (noCachestat || length <= 0) return false;
+    Pointer p = CACHESTAT.get(56);
+    p.putLong(0, offset);
+    p.putLong(8, length);
+    if (Native.LIBC.syscall(SYS_CACHESTAT, fd, p, p.slice(16), 0) < 0) {
+      int errno = Native.errno();
+      if (errno == Errno.ENOSYS || errno == Errno.EPERM) noCachestat = true;
+      return false;
+    }
+    long pages = (offset + length + PAGE_SIZE - 1) / PAGE_SIZE - offset / PAGE_SIZE;
+    return p.getLong(16) >= pages;
+  }
+
   /** syncfs(2): writes out the filesystem holding this file; on btrfs it also commits the transaction that frees extents. */
   public void syncFilesystem() throws NativeIOException {
     if (Native.LIBC.syncfs(fd) < 0) throw new NativeIOException("syncfs", path, null, Native.errno());

@@ -57,4 +57,9 @@ public interface LibC {
 
   /** syscall(2), for openat2 (no glibc wrapper): number, dirfd, path, struct open_how *, its size. */
   @SaveError @Variadic(fixedCount = 1) long syscall(long number, int dirfd, @In byte[] path, Pointer how, @size_t long size);
+
+  /** syscall(2), for cachestat (Linux 6.5+, no glibc wrapper): number, fd, struct cachestat_range *, struct cachestat *, flags. */
+  @SaveError @Variadic(fixedCount = 1) long syscall(long number, int fd, Pointer range, Pointer stat, int flags);
+
+  long sysconf(int name);
 }

@@ -29,6 +29,14 @@ public interface OpenFile extends AutoCloseable {
   int read(ByteBuffer buffer, long offset) throws NativeIOException;
 
   /**
+   * Whether every page of [offset, offset + length) is in the page cache now (a read of it would not wait on the
+   * disk); false when not, or when the kernel cannot tell (before Linux 6.5).
+   */
+  default boolean cached(long offset, long length) {
+    return false;
+  }
+
+  /**
    * FIDEDUPERANGE of [srcOffset, srcOffset + length) of this file against each destination, in rounds of at most
    * {@code roundLength} bytes: the kernel compares the bytes and shares them only if they are equal.
    *

@@ -37,6 +37,27 @@ abstract class KernelContract extends RealFsTest {
   }
 
   @Test
+  void cachestatTellsWhetherARangeIsInThePageCache() throws Exception {
+    Path f = Fixtures.writeRandom(file("cached"), 9, 3 * MiB);
+    boolean kernelHasIt = kernelAtLeast(6, 5);
+    try (FileHandle h = FileHandle.open(f)) {
+      h.adviseDontNeed(0, 0); // written and synced: clean pages, which DONTNEED drops
+      assertFalse(h.cached(0, 3 * MiB), "dropped from the cache");
+      h.read(java.nio.ByteBuffer.allocateDirect((int) MiB), MiB);
+      assertEquals(kernelHasIt, h.cached(MiB, MiB), "the range just read (cachestat since Linux 6.5)");
+      assertEquals(kernelHasIt, h.cached(MiB + 4096, 8192), "a part of it");
+      assertFalse(h.cached(0, 2 * MiB), "only half of it is cached");
+    }
+  }
+
+  /** Whether the running kernel is at least major.minor. */
+  static boolean kernelAtLeast(int major, int minor) {
+    String[] v = System.getProperty("os.version").split("[.-]");
+    int ma = Integer.parseInt(v[0]), mi = Integer.parseInt(v[1]);
+    return ma > major || (ma == major && mi >= minor);
+  }
+
+  @Test
   void holesAreAbsentFromTheMap() throws Exception {
     Path f = file("sparse");
     Fixtures.write(f, 0, Fixtures.randomBytes(2, 64 * 1024));
