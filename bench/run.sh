@@ -107,6 +107,7 @@ for fs in $fss; do
   fact "$fs.dupex.peakRss" "$(json_get "$work/last.out" "['peakRssBytes']")"
   for phase in scan plan dedupe; do fact "$fs.dupex.$phase.seconds" "$(json_get "$work/last.out" "['filesystems'][0]['$phase']['seconds']")"; done
   fact "$fs.dupex.requests" "$(json_get "$work/last.out" "['filesystems'][0]['dedupe']['requests']")"
+  fact "$fs.dupex.dedupedDuringScan" "$(json_get "$work/last.out" "['filesystems'][0]['dedupe']['bytesDedupedDuringScan']")"
   fact "$fs.dupex.indexBytes" "$(du -sb "$work/index" | cut -f1)"
   fact "$fs.dupex.blocks" "$("$here/dupex" status --json --index "$work/index" | python3 -c "import json,sys; print(json.load(sys.stdin)['indexes'][0]['blocks'])")"
   verify "dupex dedupe"

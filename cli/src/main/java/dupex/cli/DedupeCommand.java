@@ -33,6 +33,10 @@ final class DedupeCommand extends WorkCommand {
   @Option(names = "--no-rewrite", description = "Never copy extent remainders (btrfs): fewer writes, less space freed.")
   boolean noRewrite;
 
+  /** For measurements: whole-file copies wait for the plan instead of being shared as the scan finds them. */
+  @Option(names = "--no-share-during-scan", hidden = true)
+  boolean noShareDuringScan;
+
   DedupeCommand(Session session) {
     super(session);
   }
@@ -74,7 +78,8 @@ final class DedupeCommand extends WorkCommand {
     if (report.html != null && !dryRun) throw new CliException(ExitCode.USAGE, "--html goes with --dry-run (or use 'dupex report')");
     try {
       return report.withMinMatch(DedupeOptions.defaults()
-          .withRewrites(noRewrite ? RewritePolicy.NEVER : RewritePolicy.atLeast(rewriteThreshold)));
+          .withRewrites(noRewrite ? RewritePolicy.NEVER : RewritePolicy.atLeast(rewriteThreshold))
+          .withShareDuringScan(!noShareDuringScan));
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, e.getMessage());
     }

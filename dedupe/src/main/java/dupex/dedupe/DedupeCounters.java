@@ -9,6 +9,9 @@ final class DedupeCounters {
   /** FIDEDUPERANGE requests issued (each is one or more ioctls of at most 120 destinations). */
   long requests;
   long bytesDeduped;
+  /** Of bytesDeduped, those of whole files shared while the scan went on; and those files. */
+  long bytesDedupedDuringScan;
+  long filesDedupedDuringScan;
   long bytesAlreadyShared;
   long bytesRewritten;
   long extentsRewritten;
@@ -21,9 +24,10 @@ final class DedupeCounters {
   boolean stoppedByDeadline;
   final Map<String, Long> failuresByErrno = new TreeMap<>();
 
-  DedupeTotals totals(long startNanos, long bytesFreed) {
-    double seconds = Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0;
-    return new DedupeTotals(seconds, jobs, requests, bytesDeduped, bytesFreed, bytesAlreadyShared, bytesRewritten,
+  /** The totals, given the time spent sharing and the free space gained. */
+  DedupeTotals totals(long busyNanos, long bytesFreed) {
+    double seconds = Math.round(busyNanos / 1e6) / 1000.0;
+    return new DedupeTotals(seconds, jobs, requests, bytesDeduped, bytesDedupedDuringScan, filesDedupedDuringScan, bytesFreed, bytesAlreadyShared, bytesRewritten,
         extentsRewritten, rewritesSkippedNoSpace, extentsPinned, bytesPinned, rangesDiffered, rangesFailed, filesSkipped,
         new TreeMap<>(failuresByErrno), stoppedByDeadline);
   }

@@ -5,10 +5,11 @@ import java.time.Duration;
 /**
  * How to dedupe: bytes per kernel call (short calls keep file locks short), the run's deadline after which no
  * new scan read, plan step or call starts, how often to retry a destination busy with a btrfs send (EAGAIN), on btrfs when to copy the
- * remainder of a mostly-shared extent so that the extent is freed, and the shortest run of equal blocks worth sharing.
+ * remainder of a mostly-shared extent so that the extent is freed, the shortest run of equal blocks worth sharing,
+ * and whether whole-file copies are shared as soon as the scan finds them ({@link WholeFileSharer}) or by the plan.
  */
 public record DedupeOptions(long roundLength, Deadline deadline, int busyRetries, Duration busyBackoff,
-                            RewritePolicy rewrites, long minMatch) {
+                            RewritePolicy rewrites, long minMatch, boolean shareDuringScan) {
   /** 16-32 MiB rounds: short locks, and a range small enough to read into the page cache just before its call. */
   public static final long DEFAULT_ROUND = 16L << 20;
   /**
@@ -18,7 +19,7 @@ public record DedupeOptions(long roundLength, Deadline deadline, int busyRetries
   public static final long DEFAULT_MIN_MATCH = 8192;
 
   public DedupeOptions(long roundLength, Deadline deadline, int busyRetries, Duration busyBackoff, RewritePolicy rewrites) {
-    this(roundLength, deadline, busyRetries, busyBackoff, rewrites, DEFAULT_MIN_MATCH);
+    this(roundLength, deadline, busyRetries, busyBackoff, rewrites, DEFAULT_MIN_MATCH, true);
   }
 
   public DedupeOptions {
@@ -35,14 +36,19 @@ public record DedupeOptions(long roundLength, Deadline deadline, int busyRetries
 
   /** The whole run's deadline (--max-runtime): shared by every filesystem of one command. */
   public DedupeOptions withDeadline(Deadline d) {
-    return new DedupeOptions(roundLength, d, busyRetries, busyBackoff, rewrites, minMatch);
+    return new DedupeOptions(roundLength, d, busyRetries, busyBackoff, rewrites, minMatch, shareDuringScan);
   }
 
   public DedupeOptions withRewrites(RewritePolicy policy) {
-    return new DedupeOptions(roundLength, deadline, busyRetries, busyBackoff, policy, minMatch);
+    return new DedupeOptions(roundLength, deadline, busyRetries, busyBackoff, policy, minMatch, shareDuringScan);
   }
 
   public DedupeOptions withMinMatch(long bytes) {
-    return new DedupeOptions(roundLength, deadline, busyRetries, busyBackoff, rewrites, bytes);
+    return new DedupeOptions(roundLength, deadline, busyRetries, busyBackoff, rewrites, bytes, shareDuringScan);
+  }
+
+  /** Whole-file copies shared as the scan finds them (true, the default) or only by the plan after it. */
+  public DedupeOptions withShareDuringScan(boolean share) {
+    return new DedupeOptions(roundLength, deadline, busyRetries, busyBackoff, rewrites, minMatch, share);
   }
 }

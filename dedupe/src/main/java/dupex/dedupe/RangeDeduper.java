@@ -40,8 +40,11 @@ public final class RangeDeduper {
   private final Set<FileId> touched = new TreeSet<>();
   private final ByteBuffer prefetch = ByteBuffer.allocateDirect((8 << 20) + 4096).alignedSlice(4096);
   private ExtentRewriter rewriter;
-  /** Ranges the kernel said SAME for in this run (spilled: bounded memory). */
+  /** Ranges the kernel said SAME for in this run (spilled: bounded memory); null until the first change. */
   private dupex.index.Spill sameRanges;
+  private dupex.linux.FsStat fsBefore;
+  /** Time spent sharing: during the scan, the dedupe phase, the btrfs rewrites. */
+  private long busyNanos;
 
   private final Subvolumes subvolumes;
 
@@ -63,22 +66,17 @@ public final class RangeDeduper {
   }
 
   /**
-   * Runs the plan, largest jobs first, until done, the deadline, or {@code cancelled}; on btrfs then frees the
-   * extents it left partly referenced ({@link ExtentRewriter}); records the new block layout of every file it
-   * changed, and measures the space freed on the roots' filesystem.
+   * Runs the plan, largest jobs first, until done, the deadline, or {@code cancelled}; then {@link #finish}es.
    *
    * @throws DedupeNotSupportedException the filesystem cannot dedupe
    */
   public DedupeTotals run(DedupePlan plan, BooleanSupplier cancelled) throws IOException {
-    long start = System.nanoTime();
-    var fsBefore = kernel.syncedFsStat();
-    sameRanges = index.openSpill("same");
-    if (options.rewrites().enabled() && fsBefore.isBtrfs()) {
-      rewriter = new ExtentRewriter(options.rewrites(), kernel, new ExtentReferences(index, kernel, subvolumes), listener);
-    }
     long total = plan.totals().duplicateBytes();
     long[] done = {0};
+    boolean finished = false;
     try {
+      begin();
+      long phase = System.nanoTime();
       plan.forEachJob(job -> {
         if (cancelled.getAsBoolean()) return false;
         if (options.deadline().passed()) {
@@ -90,9 +88,63 @@ public final class RangeDeduper {
         listener.progress(done[0], total);
         return true;
       });
+      busyNanos += System.nanoTime() - phase;
+      finished = true;
+    } finally {
+      if (!finished) closeQuietly();
+    }
+    return finish(cancelled);
+  }
+
+  /**
+   * Shares the whole of {@code copy} with {@code original}, which the scan found equal (same size, same block
+   * hashes), while the scan goes on: the pages of the file just read are still cached. One thread at a time; call
+   * {@link #settle} before a plan is made, so that it finds them shared.
+   */
+  void shareWholeFile(FileRecord original, FileRecord copy, BooleanSupplier cancelled) throws IOException {
+    if (options.deadline().passed()) return;
+    begin();
+    long t = System.nanoTime(), before = counters.bytesDeduped;
+    runJob(new DedupeJob(original.id(), 0, copy.size(), List.of(new DedupeJob.Dest(copy.id(), 0))), cancelled);
+    busyNanos += System.nanoTime() - t;
+    if (counters.bytesDeduped > before) counters.filesDedupedDuringScan++;
+    counters.bytesDedupedDuringScan += counters.bytesDeduped - before;
+  }
+
+  /** Records where the blocks of the files changed so far are now, so a plan made next sees them shared. */
+  void settle() throws IndexException {
+    refreshLayouts();
+    touched.clear();
+  }
+
+  /** Whether any file was touched or any call made (then {@link #finish} has what to report). */
+  boolean begun() {
+    return sameRanges != null;
+  }
+
+  /** Measures free space before the first change, and opens what the calls record. */
+  private void begin() throws IOException {
+    if (sameRanges != null) return;
+    fsBefore = kernel.syncedFsStat();
+    sameRanges = index.openSpill("same");
+    if (options.rewrites().enabled() && fsBefore.isBtrfs()) {
+      rewriter = new ExtentRewriter(options.rewrites(), kernel, new ExtentReferences(index, kernel, subvolumes), listener);
+    }
+  }
+
+  /**
+   * Ends the pass: on btrfs frees the extents it left partly referenced ({@link ExtentRewriter}); records the new
+   * block layout of every file it changed and the ranges the kernel said SAME for, and measures the space freed on
+   * the roots' filesystem since the first change.
+   */
+  DedupeTotals finish(BooleanSupplier cancelled) throws IOException {
+    begin();
+    try {
       // Even past the deadline: the copies are what makes this run's partial dedupes free space.
       if (rewriter != null && !cancelled.getAsBoolean()) {
+        long t = System.nanoTime();
         touched.addAll(rewriter.rewriteAll(files, prefetch, options.roundLength(), counters, cancelled));
+        busyNanos += System.nanoTime() - t;
       }
     } finally {
       try {
@@ -103,7 +155,23 @@ public final class RangeDeduper {
       }
     }
     // Measured once the filesystem has settled, so what is reported is what statfs then shows (XFS frees late).
-    return counters.totals(start, kernel.settledFsStat().freeBytes() - fsBefore.freeBytes());
+    return counters.totals(busyNanos, kernel.settledFsStat().freeBytes() - fsBefore.freeBytes());
+  }
+
+  /** After a failure: records what changed, drops the spill; the failure is what is reported. */
+  private void closeQuietly() {
+    if (sameRanges == null) return;
+    try {
+      refreshLayouts();
+    } catch (IndexException e) {
+      // the failure being thrown says more
+    } finally {
+      try {
+        sameRanges.close();
+      } catch (IndexException e) {
+        // likewise
+      }
+    }
   }
 
   private void runJob(DedupeJob job, BooleanSupplier cancelled) throws IOException {

@@ -74,9 +74,19 @@ abstract class DedupeContract extends RealFsTest {
     return run(dryRun ? Pipeline.Mode.REPORT : Pipeline.Mode.DEDUPE, options, new Recorder());
   }
 
+  /**
+   * Whole-file copies shared by the plan, after the scan, as on btrfs; for tests of the plan's and the dedupe phase's
+   * handling of copies (on XFS they are otherwise shared as the scan finds them).
+   */
+  static final DedupeOptions AFTER_SCAN = DedupeOptions.defaults().withShareDuringScan(false);
+
   RunResult dedupe() throws Exception {
+    return dedupe(DedupeOptions.defaults());
+  }
+
+  RunResult dedupe(DedupeOptions options) throws Exception {
     before = Fixtures.checksums(fs.root());
-    RunResult r = run(false, DedupeOptions.defaults());
+    RunResult r = run(false, options);
     assertEquals(before, Fixtures.checksums(fs.root()), "no file's content changed");
     return r;
   }
@@ -96,12 +106,97 @@ abstract class DedupeContract extends RealFsTest {
     List<Path> copies = new ArrayList<>();
     for (int i = 0; i < 3; i++) copies.add(Fixtures.writeRandom(root.resolve("dir" + i + "/copy"), 1, 8 * MiB));
     assertUnshared(copies.toArray(Path[]::new));
-    RunResult r = dedupe();
+    RunResult r = dedupe(AFTER_SCAN);
     assertEquals(16 * MiB, r.plan().duplicateBytes());
     assertEquals(16 * MiB, r.dedupe().bytesDeduped());
     assertEquals(1, r.dedupe().jobs(), "one whole-file job with two destinations");
     for (Path c : copies) assertSameBlocks(copies.get(0), c, 0, 8 * MiB);
     assertTrue(r.dedupe().bytesFreed() >= 16L * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed());
+  }
+
+  /**
+   * On XFS whole-file copies are shared as the scan finds them, onto one source (the first copy met), and the plan
+   * counts them as already shared and plans only the rest; on btrfs the plan shares them. The end is the same.
+   */
+  @Test
+  void wholeFileCopiesAreSharedAsTheScanFindsThemOnXfsAndByThePlanOnBtrfs() throws Exception {
+    List<Path> copies = new ArrayList<>();
+    for (int i = 0; i < 4; i++) copies.add(Fixtures.writeRandom(root.resolve("d" + i + "/copy"), 17, 6 * MiB + 1000));
+    Path img = Fixtures.writeRandom(root.resolve("img/a"), 18, 8 * MiB);
+    Path edited = Fixtures.writeRandom(root.resolve("img/b"), 18, 8 * MiB);
+    Fixtures.write(edited, 2 * MiB, Fixtures.randomBytes(19, (int) MiB));
+    assertUnshared(copies.toArray(Path[]::new));
+    assertUnshared(img, edited);
+    before = Fixtures.checksums(fs.root());
+    // one reader: files are hashed in walk order, so the counts are exact
+    RunResult r = run(root, Pipeline.Mode.DEDUPE, new ScanOptions(BS, 0, List.of(), 1), DedupeOptions.defaults(), new Recorder());
+    assertEquals(before, Fixtures.checksums(fs.root()), "no file's content changed");
+    long whole = 3 * (6 * MiB + 1000), partial = 7 * MiB;
+    boolean xfs = fs.kind() == LoopFs.Kind.XFS;
+    assertEquals(xfs ? 3 : 0, r.dedupe().filesDedupedDuringScan());
+    assertEquals(xfs ? whole : 0, r.dedupe().bytesDedupedDuringScan());
+    assertEquals(whole + partial, r.dedupe().bytesDeduped());
+    assertEquals(xfs ? partial : whole + partial, r.plan().duplicateBytes(), "the plan has only what the scan left");
+    assertEquals(xfs ? whole : 0, r.plan().alreadySharedBytes(), "and counts the copies shared during the scan as shared");
+    assertEquals(xfs ? 5 : 3, r.dedupe().requests(), "one call per copy during the scan; then one per job: the copies, the image's two ranges");
+    for (Path c : copies) assertSameBlocks(copies.get(0), c, 0, 6 * MiB);
+    assertSameBlocks(img, edited, 0, 2 * MiB);
+    assertTrue(r.dedupe().bytesFreed() >= (whole + partial) * 95 / 100, "freed " + r.dedupe().bytesFreed());
+    RunResult again = dedupe();
+    assertEquals(0, again.dedupe().requests(), "the next run finds everything shared");
+    assertEquals(0, again.dedupe().bytesDedupedDuringScan());
+  }
+
+  /**
+   * A copy whose extents a reflinked copy also references is never shared during the scan (moving it would free
+   * nothing): the written copy goes onto the reflinked pair, whose extents stay; nothing is left to free but it.
+   */
+  @Test
+  void aReflinkedPairIsTheSourceOfAWrittenCopy() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 20, 4 * MiB);
+    Path clone = root.resolve("a-clone");
+    LoopFs.run(List.of("cp", "--reflink=always", a.toString(), clone.toString()));
+    Path written = Fixtures.writeRandom(root.resolve("written"), 20, 4 * MiB);
+    assertUnshared(written);
+    assertEquals(4 * MiB, Fixtures.sharedBytes(a), "the clone shares a's extents");
+    RunResult r = dedupe();
+    assertEquals(4 * MiB, r.dedupe().bytesDeduped(), "only the written copy moved");
+    assertSameBlocks(a, written, 0, 4 * MiB);
+    assertSameBlocks(a, clone, 0, 4 * MiB);
+    assertTrue(r.dedupe().bytesFreed() >= 4 * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed());
+  }
+
+  /** A copy that changes between its hashing and its share during the scan is caught by the stat check: no call. */
+  @Test
+  void aCopyThatChangesBeforeItsShareDuringTheScanIsSkippedAndLeftIntact() throws Exception {
+    Fixtures.writeRandom(root.resolve("a"), 21, 2 * MiB);
+    Fixtures.writeRandom(root.resolve("b"), 21, 2 * MiB);
+    Map<Path, String> sums = new HashMap<>();
+    DedupeTotals t;
+    try (BlockIndex index = openIndex(); Root r = Fixtures.root(root)) {
+      ScanCounters live = new ScanCounters();
+      RangeDeduper deduper = new RangeDeduper(index, DedupeOptions.defaults(), new Recorder(), List.of(r), live.subvolumes);
+      WholeFileSharer sharer = new WholeFileSharer(index, deduper, () -> false);
+      boolean[] first = {true};
+      new dupex.index.IndexUpdater(index, new ScanOptions(BS, 0, List.of(), 1), new Recorder(), live).onHashed((rec, scan) -> {
+        if (!first[0]) {
+          try {
+            Fixtures.write(root.resolve(rec.path().toString().substring(root.toString().length() + 1)), MiB, new byte[] {42});
+            sums.putAll(Fixtures.checksums(root));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+        first[0] = false;
+        sharer.hashed(rec, scan);
+      }).scan(List.of(r), () -> false);
+      sharer.finish();
+      t = deduper.finish(() -> false);
+    }
+    assertEquals(0, t.bytesDeduped());
+    assertEquals(0, t.requests(), "caught by the stat check before any call");
+    assertEquals(sums, Fixtures.checksums(root));
+    assertTrue(skips.stream().anyMatch(s -> s.startsWith("CHANGED ")), skips.toString());
   }
 
   /** After a full dedupe, a report counts as already shared what the dedupe shared, and plans nothing. */
@@ -119,7 +214,7 @@ abstract class DedupeContract extends RealFsTest {
   void oneHundredThirtyCopies() throws Exception {
     List<Path> copies = new ArrayList<>();
     for (int i = 0; i < 130; i++) copies.add(Fixtures.writeRandom(root.resolve("c" + i), 2, 256 * 1024));
-    RunResult r = dedupe();
+    RunResult r = dedupe(AFTER_SCAN); // one job, its 129 destinations split 120 + 9
     assertEquals(129L * 256 * 1024, r.dedupe().bytesDeduped());
     long physical = Fixtures.physicalAt(copies.get(0), 0);
     for (Path c : copies) assertEquals(physical, Fixtures.physicalAt(c, 0), c.toString());
@@ -274,7 +369,7 @@ abstract class DedupeContract extends RealFsTest {
     Path a = Fixtures.writeRandom(root.resolve("a"), 10, 2 * MiB);
     Path b = Fixtures.writeRandom(root.resolve("b"), 10, 2 * MiB);
     Map<Path, String> sums = new HashMap<>();
-    RunResult r = run(Pipeline.Mode.DEDUPE, DedupeOptions.defaults(), new Recorder() {
+    RunResult r = run(Pipeline.Mode.DEDUPE, AFTER_SCAN, new Recorder() {
       @Override
       public void deduping(PlanTotals plan) {
         try {
@@ -365,7 +460,7 @@ abstract class DedupeContract extends RealFsTest {
     Path c = Fixtures.writeRandom(root.resolve("c"), 16, 2 * MiB);
     LoopFs.run(List.of("chattr", "+i", b.toString()));
     try {
-      RunResult r = dedupe();
+      RunResult r = dedupe(AFTER_SCAN); // the plan's source is the lowest file: b is a destination
       assertEquals(2 * MiB, r.dedupe().bytesDeduped(), "a and c share");
       assertEquals(1, r.dedupe().filesSkipped());
       assertTrue(skips.stream().anyMatch(s -> s.startsWith("IMMUTABLE " + b)), skips.toString());
@@ -461,7 +556,8 @@ abstract class DedupeContract extends RealFsTest {
     RunResult r;
     Strace trace = Strace.attach();
     try {
-      r = run(Pipeline.Mode.DEDUPE, DedupeOptions.defaults(), new Recorder() {
+      // Copies shared during the walk on XFS: the later swaps are for the plan and the dedupe phase to meet.
+      r = run(Pipeline.Mode.DEDUPE, when == Swap.DURING_THE_WALK ? DedupeOptions.defaults() : AFTER_SCAN, new Recorder() {
         @Override
         public void skipped(BytePath path, SkipReason reason, String detail) {
           super.skipped(path, reason, detail);
@@ -539,7 +635,7 @@ abstract class DedupeContract extends RealFsTest {
     int source = 0; // the planner's source among equals: the lowest file id
     for (int i = 1; i < 3; i++) if (ids[i].compareTo(ids[source]) < 0) source = i;
     Path gone = z[source];
-    RunResult r = run(root.resolve("y2"), Pipeline.Mode.DEDUPE, ScanOptions.defaults(), DedupeOptions.defaults(), new Recorder() {
+    RunResult r = run(root.resolve("y2"), Pipeline.Mode.DEDUPE, ScanOptions.defaults(), AFTER_SCAN, new Recorder() {
       @Override
       public void deduping(PlanTotals plan) {
         assertEquals(8L * MiB, plan.duplicateBytes(), "two copies of z against one source; nothing of y1");

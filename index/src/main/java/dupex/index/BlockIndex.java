@@ -422,6 +422,27 @@ public final class BlockIndex implements AutoCloseable {
     return new GroupIterator(store, db.newIterator(blocks), id -> seenIn(id, epoch));
   }
 
+  /**
+   * Files the last scan saw (so far, while it goes on) whose first block has this hash and length, other than
+   * {@code except}, at most {@code max} of them, in key order: where to look for a whole-file copy of a file.
+   */
+  public List<FileRecord> sameFirstBlock(long hash, int length, FileId except, int max) throws IndexException {
+    List<FileRecord> out = new java.util.ArrayList<>(2);
+    byte[] prefix = java.nio.ByteBuffer.allocate(8).putLong(hash).array();
+    try (org.rocksdb.RocksIterator it = db.newIterator(blocks)) {
+      for (it.seek(prefix); it.isValid() && Codec.blockHash(it.key()) == hash && out.size() < max; it.next()) {
+        Posting p = Codec.posting(it.key(), it.value());
+        if (p.offset() != 0 || p.length() != length || p.file().equals(except)) continue;
+        FileRecord rec = get(p.file()).orElse(null);
+        if (rec != null && seenByLastScan(rec)) out.add(rec);
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+    return out;
+  }
+
   /** Whether {@code rec} is a file the last scan saw (and found unchanged or hashed): one a run may plan and touch. */
   public boolean seenByLastScan(FileRecord rec) throws IndexException {
     if (rec.stale()) return false;

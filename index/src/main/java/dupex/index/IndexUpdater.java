@@ -53,6 +53,21 @@ public final class IndexUpdater {
   /** The roots of the scan in progress: files are opened only below them. */
   private List<Root> roots = List.of();
 
+  /** Hears each file as soon as its hashes are in the index, on the reader's thread: it must not wait. */
+  public interface HashedListener {
+    HashedListener NONE = (rec, scan) -> {};
+
+    void hashed(FileRecord rec, FileScan scan);
+  }
+
+  private HashedListener hashed = HashedListener.NONE;
+
+  /** Tells {@code listener} of each file hashed from now on. */
+  public IndexUpdater onHashed(HashedListener listener) {
+    this.hashed = listener;
+    return this;
+  }
+
   public IndexUpdater(BlockIndex index, ScanOptions options, ScanListener listener, ScanCounters counters) {
     if (options.blockSize() != index.settings().blockSize()) throw new IllegalArgumentException("block size differs from the index's");
     this.index = index;
@@ -248,7 +263,7 @@ public final class IndexUpdater {
       } finally {
         hashers.add(hasher);
       }
-      index.put(scan, p.old(), epoch);
+      hashed.hashed(index.put(scan, p.old(), epoch), scan);
     } catch (NativeIOException e) {
       skip(entry, Skip.of(e));
     } catch (BlockHasher.ChangedException e) {
