@@ -57,7 +57,11 @@ record FsRun(String filesystem, String type, List<BytePath> roots, Path index, @
     }
     if (dedupe != null) {
       b.append("; deduped ").append(Units.bytes(dedupe.bytesDeduped())).append(" in ").append(dedupe.jobs())
-          .append(" jobs (").append(dedupe.requests()).append(" requests); freed ").append(Units.bytes(dedupe.bytesFreed()));
+          .append(" jobs (").append(dedupe.requests()).append(" requests");
+      if (dedupe.filesDedupedDuringScan() > 0) {
+        b.append(", ").append(dedupe.filesDedupedDuringScan()).append(" whole-file copies during the scan");
+      }
+      b.append("); freed ").append(Units.bytes(dedupe.bytesFreed()));
       if (dedupe.bytesRewritten() > 0) b.append(" (rewrote ").append(Units.bytes(dedupe.bytesRewritten())).append(" to free whole extents)");
       if (dedupe.bytesPinned() > 0) b.append("; ").append(Units.bytes(dedupe.bytesPinned())).append(" stays pinned by files outside the run");
     }

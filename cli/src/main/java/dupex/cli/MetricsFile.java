@@ -68,6 +68,7 @@ final class MetricsFile {
       DedupeTotals d = run.dedupe();
       if (d != null) {
         m.add("dupex_deduped_bytes", "gauge", "Bytes the kernel confirmed as shared in the last run.", fs, d.bytesDeduped());
+        m.add("dupex_deduped_during_scan_bytes", "gauge", "Of those, bytes of whole-file copies shared while the scan read (XFS).", fs, d.bytesDedupedDuringScan());
         m.add("dupex_freed_bytes", "gauge", "Free space the last run gained (statfs after syncfs).", fs, d.bytesFreed());
         m.add("dupex_rewritten_bytes", "gauge", "btrfs: bytes copied so that partly referenced extents could be freed.", fs, d.bytesRewritten());
         m.add("dupex_dedupe_failures", "gauge", "Ranges the kernel refused and files skipped for a failure in the last dedupe.", fs, d.failures());

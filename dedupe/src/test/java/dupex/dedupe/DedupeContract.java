@@ -166,6 +166,54 @@ abstract class DedupeContract extends RealFsTest {
     assertTrue(r.dedupe().bytesFreed() >= 4 * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed());
   }
 
+  /**
+   * A run stopped during its scan (a signal, --max-runtime) reports what it shared meanwhile, and records where the
+   * shared blocks are: the next run plans nothing for them.
+   */
+  @Test
+  void aRunStoppedDuringItsScanReportsTheCopiesItSharedMeanwhile() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a/copy"), 22, 4 * MiB);
+    Path b = Fixtures.writeRandom(root.resolve("b/copy"), 22, 4 * MiB);
+    for (int i = 0; i < 30; i++) Fixtures.writeRandom(root.resolve("c/other" + i), 300 + i, 2 * MiB); // each handed over alone
+    assertUnshared(a, b);
+    before = Fixtures.checksums(fs.root());
+    // The walk (on this thread) waits at its fourth file for the copy's share, then stops: the files are cached, and
+    // the walk would otherwise be done before the sharing thread has started.
+    Thread walker = Thread.currentThread();
+    java.util.concurrent.CountDownLatch shared = new java.util.concurrent.CountDownLatch(1);
+    int[] visits = {0};
+    boolean waits = fs.kind() == LoopFs.Kind.XFS;
+    RunResult r = run(root, Pipeline.Mode.DEDUPE, new ScanOptions(BS, 0, List.of(), 1), DedupeOptions.defaults(), new Recorder() {
+      @Override
+      public void changed(Change change) {
+        shared.countDown();
+      }
+    }, () -> {
+      if (waits && Thread.currentThread() == walker && shared.getCount() > 0 && ++visits[0] == 4) {
+        try {
+          shared.await(20, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return shared.getCount() == 0;
+    });
+    assertEquals(before, Fixtures.checksums(fs.root()), "no file's content changed");
+    if (fs.kind() == LoopFs.Kind.XFS) {
+      assertFalse(r.scan().complete(), "stopped after the copy was shared, before c/ was read");
+      assertEquals(null, r.plan());
+      assertEquals(4 * MiB, r.dedupe().bytesDeduped());
+      assertEquals(1, r.dedupe().filesDedupedDuringScan());
+      assertTrue(r.dedupe().bytesFreed() >= 4 * MiB * 95 / 100, "freed " + r.dedupe().bytesFreed());
+      assertSameBlocks(a, b, 0, 4 * MiB);
+      RunResult next = dedupe();
+      assertEquals(0, next.dedupe().bytesDeduped(), "the next run finds them shared");
+      assertEquals(4 * MiB, next.plan().alreadySharedBytes());
+    } else {
+      assertTrue(r.scan().complete(), "btrfs shares after the plan: nothing stopped the scan");
+    }
+  }
+
   /** A copy that changes between its hashing and its share during the scan is caught by the stat check: no call. */
   @Test
   void aCopyThatChangesBeforeItsShareDuringTheScanIsSkippedAndLeftIntact() throws Exception {
