@@ -80,6 +80,16 @@ public final class BlockHasher {
   }
 
   /**
+   * Whether a block's hash is looked up and remembered by physical address: only in an extent another file
+   * references too. A block of an unshared extent can meet its address again in this run only once it was freed and
+   * reused for other data (a file deleted meanwhile, or a copy this run shared while scanning), whose hash the cache
+   * would get wrong.
+   */
+  private static boolean cacheable(long physical) {
+    return (physical & FileScan.SHARED_EXTENT) != 0;
+  }
+
+  /**
    * Hashes an open file whose fstat matched the walk. {@code extents} is its FIEMAP (taken with SYNC).
    *
    * @throws ChangedException the file's size or mtime changed while it was read
@@ -94,7 +104,7 @@ public final class BlockHasher {
     layout(extents, size, blockSize, physicals, needsRead);
     for (int i = 0; i < blocks; i++) {
       if (!needsRead[i]) continue;
-      long cached = physicals[i] != 0 && blockLength(size, i) == blockSize ? cache.get(FileScan.address(physicals[i])) : FileScan.NO_DATA;
+      long cached = cacheable(physicals[i]) && blockLength(size, i) == blockSize ? cache.get(FileScan.address(physicals[i])) : FileScan.NO_DATA;
       if (cached != FileScan.NO_DATA) {
         hashes[i] = cached;
         needsRead[i] = false;
@@ -124,7 +134,7 @@ public final class BlockHasher {
         int b = i + k;
         int len = blockLength(size, b);
         hashes[b] = hashAndSample(buffer, k * blockSize, len, (long) b * blockSize, pieces, scratch, samples, where);
-        if (physicals[b] != 0 && len == blockSize) cache.put(FileScan.address(physicals[b]), hashes[b]);
+        if (cacheable(physicals[b]) && len == blockSize) cache.put(FileScan.address(physicals[b]), hashes[b]);
       }
       counters.blocksHashed.addAndGet(run);
       i += run;

@@ -47,6 +47,34 @@ class BlockHasherTest {
     assertEquals(FileScan.NO_DATA, c.get(0));
   }
 
+  /**
+   * An unshared block's address is never looked up: meeting it again in one run means it was freed and reused
+   * (a file deleted meanwhile, a copy shared during the scan), and the cached hash is of other bytes.
+   */
+  @Test
+  void anUnsharedBlockIsReadEvenWhenItsAddressIsCached(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    byte[] data = new byte[4 * 128 * 1024];
+    new java.util.Random(7).nextBytes(data);
+    java.nio.file.Path f = java.nio.file.Files.write(dir.resolve("f"), data);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    PhysicalHashCache cache = new PhysicalHashCache(1024);
+    ScanCounters counters = new ScanCounters();
+    try (dupex.linux.FileHandle h = dupex.linux.FileHandle.open(f)) {
+      List<Extent> extents = h.extents(true);
+      assertTrue(extents.stream().allMatch(e -> e.addressable() && !e.shared()),
+          "the temp directory's filesystem maps the file to plain extents");
+      for (Extent e : extents) for (long p = 0; p < e.length(); p += 4096) cache.put(e.physical() + p, 12345);
+      var stat = h.stat();
+      var entry = new FileEntry(new FileId(stat.device(), stat.inode()), stat, List.of(dupex.linux.BytePath.of(f.toString())));
+      FileScan scan = new BlockHasher(128 * 1024, cache, counters).hash(entry, h, stat, extents);
+      for (long hash : scan.hashes()) assertNotEquals(12345, hash);
+      assertEquals(data.length, counters.bytesRead.get(), "every block read");
+      assertEquals(0, counters.bytesReused.get());
+    }
+  }
+
   static Samples samplesOf(byte[] data) {
     Samples.Builder b = new Samples.Builder();
     ByteBuffer buf = ByteBuffer.allocateDirect(data.length).put(data);
