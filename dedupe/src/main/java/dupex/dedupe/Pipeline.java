@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * One filesystem's run with its own index: scan the roots into it, plan, then report or dedupe. The command line
- * and the tests call this one entry point.
+ * One filesystem's run with its own index: scan the roots into it (a dedupe on XFS shares whole-file copies as the
+ * scan finds them), plan, then report or dedupe. The command line and the tests call this one entry point.
  */
 public final class Pipeline {
   /** What a run goes on to after its scan. */

@@ -25,10 +25,12 @@ import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
- * Carries out a plan through FIDEDUPERANGE. Every file is reopened and checked to be the one scanned before it is
- * touched ({@link ScannedFiles}); ranges already on the same physical blocks are skipped without a call; each
- * round's ranges are read into the page cache just before the call, since the kernel's compare reads without
- * readahead. The kernel compares the bytes: a file that changed gives DIFFERS and is left as it is.
+ * Carries out a run's sharing through FIDEDUPERANGE: whole-file copies handed over during the scan
+ * ({@link WholeFileSharer}), then the plan; one pass, whose totals cover both. Every file is reopened and checked to
+ * be the one scanned before it is touched ({@link ScannedFiles}); ranges already on the same physical blocks are
+ * skipped without a call; each round's ranges not in the page cache are read into it just before the call, since
+ * the kernel's compare reads without readahead. The kernel compares the bytes: a file that changed gives DIFFERS
+ * and is left as it is.
  */
 public final class RangeDeduper {
   private final BlockIndex index;
