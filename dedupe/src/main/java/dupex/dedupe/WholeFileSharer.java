@@ -65,8 +65,8 @@ final class WholeFileSharer implements IndexUpdater.HashedListener {
   @Override
   public void hashed(FileRecord rec, FileScan scan) {
     if (!candidate(scan) || failure.get() != null) return;
-    long[] hashes = scan.hashes();
-    thread.execute(() -> share(rec, hashes));
+    long first = scan.hashes()[0]; // the rest is read back from the index if a twin is found: the queue stays small
+    thread.execute(() -> share(rec, first));
   }
 
   /** Every block holds data (no hole, no preallocation) and no extent is referenced by another file. */
@@ -77,12 +77,14 @@ final class WholeFileSharer implements IndexUpdater.HashedListener {
     return true;
   }
 
-  private void share(FileRecord copy, long[] hashes) {
+  private void share(FileRecord copy, long firstHash) {
     if (failure.get() != null || stop.getAsBoolean() || sources.containsKey(copy.id())) return;
     try {
       FileRecord source = null;
-      for (FileRecord twin : index.sameFirstBlock(hashes[0], copy.blockLength(0), copy.id(), CANDIDATES)) {
+      long[] hashes = null;
+      for (FileRecord twin : index.sameFirstBlock(firstHash, copy.blockLength(0), copy.id(), CANDIDATES)) {
         if (twin.size() != copy.size() || twin.blockSize() != copy.blockSize()) continue;
+        if (hashes == null) hashes = index.hashes(copy);
         FileId root = sharedOnto.getOrDefault(twin.id(), twin.id());
         if (root.equals(copy.id())) continue;
         boolean isSource = sources.containsKey(root);
