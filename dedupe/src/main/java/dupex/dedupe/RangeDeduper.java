@@ -119,7 +119,7 @@ public final class RangeDeduper {
     touched.clear();
   }
 
-  /** Whether any file was touched or any call made (then {@link #finish} has what to report). */
+  /** Whether the pass has begun: a share was tried, so {@link #finish} has what to report. */
   boolean begun() {
     return sameRanges != null;
   }
