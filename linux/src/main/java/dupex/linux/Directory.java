@@ -25,6 +25,7 @@ public final class Directory implements AutoCloseable {
   static volatile boolean noOpenat2;
 
   private static final Native.Reusable DIRENTS = new Native.Reusable(DIRENT_BUFFER);
+  private static final Native.Reusable OPEN_HOW = new Native.Reusable(OPEN_HOW_SIZE);
   private final FileHandle handle;
   private final BytePath path;
 
@@ -78,7 +79,7 @@ public final class Directory implements AutoCloseable {
 
   /** statx of an entry, not following it if it is a symlink. */
   public FileStat stat(byte[] name) throws NativeIOException {
-    Pointer buf = Native.allocate(Statx.SIZE);
+    Pointer buf = Statx.BUFFER.get(0);
     int rc = Native.LIBC.statx(handle.fd(), cString(name), Statx.AT_SYMLINK_NOFOLLOW, Statx.STATX_BASIC_STATS, buf);
     if (rc < 0) throw new NativeIOException("statx", path.resolve(name).toString(), null, Native.errno());
     return Statx.decode(buf);
@@ -105,7 +106,7 @@ public final class Directory implements AutoCloseable {
     byte[] rel = target.relativeTo(path);
     if (rel.length == 0) throw new IllegalArgumentException("not below " + path + ": " + target);
     if (!noOpenat2) {
-      Pointer how = Native.allocate(OPEN_HOW_SIZE);
+      Pointer how = OPEN_HOW.get(OPEN_HOW_SIZE);
       how.putLong(0, flags);
       how.putLong(8, mode);
       how.putLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
@@ -143,7 +144,7 @@ public final class Directory implements AutoCloseable {
   }
 
   private static boolean isSymlink(int dirfd, byte[] name) {
-    Pointer buf = Native.allocate(Statx.SIZE);
+    Pointer buf = Statx.BUFFER.get(0);
     if (Native.LIBC.statx(dirfd, cString(name), Statx.AT_SYMLINK_NOFOLLOW, Statx.STATX_BASIC_STATS, buf) < 0) return false;
     return Statx.decode(buf).isSymbolicLink();
   }

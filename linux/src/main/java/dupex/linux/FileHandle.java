@@ -58,10 +58,13 @@ public final class FileHandle implements OpenFile {
     return path;
   }
 
+  /** "" as a C string, for AT_EMPTY_PATH. */
+  private static final byte[] EMPTY_PATH = {0};
+
   @Override
   public FileStat stat() throws NativeIOException {
-    Pointer buf = Native.allocate(Statx.SIZE);
-    int rc = Native.LIBC.statx(fd, "", Statx.AT_EMPTY_PATH, Statx.STATX_BASIC_STATS, buf);
+    Pointer buf = Statx.BUFFER.get(0);
+    int rc = Native.LIBC.statx(fd, EMPTY_PATH, Statx.AT_EMPTY_PATH, Statx.STATX_BASIC_STATS, buf);
     if (rc < 0) throw new NativeIOException("statx", path, null, Native.errno());
     return Statx.decode(buf);
   }

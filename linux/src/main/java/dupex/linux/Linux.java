@@ -9,7 +9,7 @@ public final class Linux {
 
   /** statx without following a final symlink (like lstat), so a walk sees links and special files as what they are. */
   public static FileStat lstat(BytePath path) throws NativeIOException {
-    Pointer buf = Native.allocate(Statx.SIZE);
+    Pointer buf = Statx.BUFFER.get(0);
     int rc = Native.LIBC.statx(Statx.AT_FDCWD, path.cString(), Statx.AT_SYMLINK_NOFOLLOW, Statx.STATX_BASIC_STATS, buf);
     if (rc < 0) throw new NativeIOException("statx", path.toString(), null, Native.errno());
     return Statx.decode(buf);

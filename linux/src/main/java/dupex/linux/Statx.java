@@ -5,6 +5,8 @@ import jnr.ffi.Pointer;
 /** struct statx (include/uapi/linux/stat.h): the same layout on every architecture, unlike struct stat. */
 final class Statx {
   static final int SIZE = 256;
+  /** The thread's statx buffer: the kernel fills the whole struct, and it is decoded before the thread's next call. */
+  static final Native.Reusable BUFFER = new Native.Reusable(SIZE);
   static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
   static final int STATX_BASIC_STATS = 0x7ff;
 
