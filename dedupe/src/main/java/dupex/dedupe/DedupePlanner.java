@@ -23,7 +23,8 @@ import java.util.Map;
  * anchors of one duplicated run pair up the same way; the (destination, source, offset delta, offset) anchors are
  * spilled in that order, each run is grown to its true ends once ({@link MatchExtender}), and the runs are then
  * taken in order of place in each destination, overlaps cut, those shorter than the minimum match dropped, and
- * spilled again largest first.
+ * spilled again largest first. The groups are read once, and the extent maps of the unchanged files they hold read
+ * where the plan depends on them ({@link #pairUp}).
  */
 public final class DedupePlanner {
   private final BlockIndex index;
@@ -81,13 +82,19 @@ public final class DedupePlanner {
     long start = System.nanoTime();
     PlanTotals.Tally totals = new PlanTotals.Tally();
     Spill ranges = index.openSpill("ranges");
-    try (Spill pairs = index.openSpill("pairs"); Spill found = index.openSpill("found")) {
+    Spill pairs = null;
+    try (Spill found = index.openSpill("found")) {
       DedupeCounters opened = new DedupeCounters();
       ScannedFiles files = kernel == null ? null : new ScannedFiles(index, kernel, listener, opened);
-      if (files != null) refreshLayouts(files, stop);
-      try (GroupIterator groups = index.groups()) {
-        for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) addGroup(g, pairs, totals);
-        totals.truncatedGroups = groups.truncatedGroups();
+      pairs = index.openSpill("pairs");
+      if (pairUp(pairs, files, false, stop, totals)) {
+        // Blocks had moved since they were recorded (a defragmentation, a balance, another tool's dedupe): what
+        // moved one file's blocks may have moved its partners', so every grouped file's layout is read, and the
+        // groups are paired again on what the files hold now.
+        pairs.close();
+        pairUp(null, files, true, stop, totals);
+        pairs = index.openSpill("pairs");
+        pairUp(pairs, null, false, stop, totals);
       }
       try (MatchExtender extender = new MatchExtender(index, files, index.settings().blockSize())) {
         extend(pairs, found, extender, stop);
@@ -107,58 +114,101 @@ public final class DedupePlanner {
       ranges.close();
       throw e;
     } finally {
+      if (pairs != null) pairs.close();
       if (byDest != null) byDest.close();
       byDest = null;
     }
   }
 
   /**
-   * Reads the extent map of every file in a group whose layout the scan did not read (it was unchanged), and
-   * records where its blocks are now: a defragmentation or another tool's dedupe moves blocks without touching a
-   * file's stat, and a plan on old addresses would take blocks for shared that are not, or the reverse. Files in no
-   * group are never opened.
+   * One pass over the groups: adds each to {@code pairs} (unless null) and, given {@code files}, then reads the
+   * extent maps of the grouped files whose layout the scan did not read (they were unchanged) where the plan depends
+   * on it: a defragmentation, a balance or another tool's dedupe moves blocks without touching a file's stat, and a
+   * plan on old addresses would take blocks for shared that are not, or the reverse. Every member of a group not
+   * shared yet by its recorded layouts is read; with {@code readAll} every member of every group, otherwise members
+   * of groups shared already are trusted, but each run reads those of one file in {@link #LAYOUT_CHECK_RUNS} (by
+   * inode and run), so blocks a defragmentation unshared are found again within that many runs. Files in no group
+   * are never opened.
+   *
+   * @return whether a file's blocks had moved (then the pairs were made on old addresses)
    */
-  private void refreshLayouts(ScannedFiles files, java.util.function.BooleanSupplier stop) throws java.io.IOException {
-    // The grouped files, each once, in key order (a spill is a set); whether a layout is current is read by the
+  private boolean pairUp(Spill pairs, ScannedFiles files, boolean readAll, java.util.function.BooleanSupplier stop,
+                         PlanTotals.Tally totals) throws java.io.IOException {
+    long run = index.lastEpoch();
+    totals.groups = 0;
+    // The files to read, each once, in key order (a spill is a set); whether a layout is current is read by the
     // refresh, once per file.
-    try (Spill grouped = index.openSpill("layouts")) {
+    try (Spill toRead = index.openSpill("layouts")) {
       try (GroupIterator groups = index.groups()) {
         for (DupeGroup g; !stop.getAsBoolean() && (g = groups.next()) != null; ) {
-          for (Posting p : g.members()) grouped.put(PlanKeys.file(p.file()), new byte[0]);
+          if (pairs != null) addGroup(g, pairs, totals);
+          if (files == null) continue;
+          boolean trusted = !readAll && !GroupIterator.worthSharing(g.members());
+          for (Posting p : g.members()) {
+            if (!trusted || layoutCheckDue(p.file(), run)) toRead.put(PlanKeys.file(p.file()), new byte[0]);
+          }
         }
+        totals.truncatedGroups = groups.truncatedGroups();
       }
-      // Opening a file and reading its extent map are system calls that wait on the disk: a few at once.
-      java.util.concurrent.ThreadPoolExecutor pool = BoundedPool.of(LAYOUT_THREADS, LAYOUT_THREADS * 64);
-      java.util.concurrent.atomic.AtomicReference<java.io.IOException> failed = new java.util.concurrent.atomic.AtomicReference<>();
-      try (Spill.Cursor c = grouped.cursor()) {
-        for (; c.valid() && !stop.getAsBoolean() && failed.get() == null; c.next()) {
-          FileId id = PlanKeys.destFile(c.key());
-          pool.execute(() -> {
-            try {
-              refreshLayout(files, id);
-            } catch (java.io.IOException e) {
-              failed.compareAndSet(null, e);
-            }
-          });
-        }
-      } finally {
-        BoundedPool.drain(pool);
-      }
-      if (failed.get() != null) throw failed.get();
+      return files != null && readLayouts(files, toRead, stop, totals);
     }
+  }
+
+  /** Runs after which a file in a group shared already has its layout read again (one in this many, each run). */
+  static final int LAYOUT_CHECK_RUNS = 8;
+
+  /** Whether run {@code run} reads the layout of a file it would otherwise trust. */
+  static boolean layoutCheckDue(FileId id, long run) {
+    long h = (id.inode() ^ id.device() * 31) * 0x9E3779B97F4A7C15L;
+    return Math.floorMod((h >>> 32) + run, LAYOUT_CHECK_RUNS) == 0;
+  }
+
+  /** Reads the layouts of the files in {@code toRead} (a few at once) and records them; tells whether any had moved. */
+  private boolean readLayouts(ScannedFiles files, Spill toRead, java.util.function.BooleanSupplier stop,
+                              PlanTotals.Tally totals) throws java.io.IOException {
+    // Opening a file and reading its extent map are system calls that wait on the disk: a few at once.
+    java.util.concurrent.ThreadPoolExecutor pool = BoundedPool.of(LAYOUT_THREADS, LAYOUT_THREADS * 64);
+    java.util.concurrent.atomic.AtomicReference<java.io.IOException> failed = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean moved = new java.util.concurrent.atomic.AtomicBoolean();
+    try (Spill.Cursor c = toRead.cursor()) {
+      for (; c.valid() && !stop.getAsBoolean() && failed.get() == null; c.next()) {
+        FileId id = PlanKeys.destFile(c.key());
+        pool.execute(() -> {
+          try {
+            Boolean m = refreshLayout(files, id);
+            if (m != null) {
+              read.incrementAndGet();
+              if (m) moved.set(true);
+            }
+          } catch (java.io.IOException e) {
+            failed.compareAndSet(null, e);
+          }
+        });
+      }
+    } finally {
+      BoundedPool.drain(pool);
+    }
+    if (failed.get() != null) throw failed.get();
+    totals.layoutsRead += read.get();
+    return moved.get();
   }
 
   private static final int LAYOUT_THREADS = 4;
 
-  /** Records where one file's blocks are now, if it is still the file scanned. */
-  private void refreshLayout(ScannedFiles files, FileId id) throws IndexException {
+  /**
+   * Records where one file's blocks are now, if it is still the file scanned: whether they had moved, or null if
+   * its layout was not read (read already in this run, changed, gone).
+   */
+  private Boolean refreshLayout(ScannedFiles files, FileId id) throws IndexException {
     FileRecord rec = files.record(id);
-    if (rec == null || index.layoutCurrent(rec)) return;
+    if (rec == null || index.layoutCurrent(rec)) return null;
     try (ScannedFiles.Open o = files.open(rec, false)) {
-      if (o != null) index.updatePhysicals(rec, o.file().extents(true));
+      if (o != null) return index.updatePhysicals(rec, o.file().extents(true));
     } catch (dupex.linux.NativeIOException e) {
       files.report(rec, dupex.scanner.SkipReason.UNREADABLE, "extent map: " + e.getMessage());
     }
+    return null;
   }
 
   static final Comparator<Posting> BY_PLACE = Comparator.comparing(Posting::file).thenComparingLong(Posting::offset);

@@ -5,20 +5,22 @@ package dupex.dedupe;
  * duplicate bytes already on the same physical blocks, on btrfs the disk bytes of extents that files outside the run
  * keep allocated (pinned), hashes found in so many places that only the first
  * {@link dupex.index.GroupIterator#MAX_MEMBERS} were planned, the bytes read to confirm and grow anchors
- * (both files counted), and the files found changed or gone when planning needed to read them (reported). {@code seconds} is the time planning took.
+ * (both files counted), the files found changed or gone when planning needed to read them (reported), and the
+ * unchanged files whose extent maps it read to learn where their blocks are now. {@code seconds} is the time
+ * planning took.
  */
 public record PlanTotals(double seconds, long groups, long ranges, long duplicateBytes, long estimatedFreedBytes,
                          long alreadySharedBytes, long pinnedBytes, long truncatedGroups, long bytesRead,
-                         long filesSkipped) {
+                         long filesSkipped, long layoutsRead) {
   /** Adds up a plan as it is built; {@link #totals} makes the record. */
   static final class Tally {
     long groups, ranges, duplicateBytes, estimatedFreedBytes, alreadySharedBytes, pinnedBytes, truncatedGroups, bytesRead,
-        filesSkipped;
+        filesSkipped, layoutsRead;
 
     PlanTotals totals(long startNanos) {
       double seconds = Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0;
       return new PlanTotals(seconds, groups, ranges, duplicateBytes, estimatedFreedBytes, alreadySharedBytes, pinnedBytes,
-          truncatedGroups, bytesRead, filesSkipped);
+          truncatedGroups, bytesRead, filesSkipped, layoutsRead);
     }
   }
 }

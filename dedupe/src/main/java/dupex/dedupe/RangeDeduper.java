@@ -246,6 +246,7 @@ public final class RangeDeduper {
     counters.bytesDeduped += out.bytes();
     if (out.bytes() > 0) {
       touched.add(dest.id());
+      touched.add(src.id()); // its extents are shared now: its recorded layout says so too
       listener.changed(new DedupeListener.Change("dedupe", dest.path(), destOffset, out.bytes(), src.path(), srcOffset));
     }
     if (out instanceof DedupeOutcome.Same) return false;
@@ -330,7 +331,10 @@ public final class RangeDeduper {
     if (failed[0] != null) throw failed[0];
   }
 
-  /** Records where the blocks of every changed file are now, so the next run sees them shared and plans nothing. */
+  /**
+   * Records where the blocks of every file changed or shared onto are now, so the next run sees them shared, plans
+   * nothing, and finds no layout moved behind its back.
+   */
   private void refreshLayouts() throws IndexException {
     for (FileId id : touched) {
       FileRecord rec = index.get(id).orElse(null);

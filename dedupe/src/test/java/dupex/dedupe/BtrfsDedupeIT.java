@@ -37,6 +37,37 @@ class BtrfsDedupeIT extends DedupeContract {
     }
   }
 
+  /**
+   * A defragmentation unshares copies and leaves their stat as it was, so the recorded layouts still say shared.
+   * Each file's layout is checked within {@link DedupePlanner#LAYOUT_CHECK_RUNS} runs, and the run that finds blocks
+   * moved reads every grouped file's: it shares both copies again.
+   */
+  @Test
+  void copiesADefragmentationUnsharedAreSharedAgainWithinEightRuns() throws Exception {
+    Path a = Fixtures.writeRandom(root.resolve("a"), 50, 4 * MiB), b = Fixtures.writeRandom(root.resolve("b"), 50, 4 * MiB);
+    Path c = Fixtures.writeRandom(root.resolve("c"), 51, 4 * MiB), d = Fixtures.writeRandom(root.resolve("d"), 51, 4 * MiB);
+    assertUnshared(a, b, c, d);
+    assertEquals(8 * MiB, dedupe().dedupe().bytesDeduped());
+    Object ctimeB = java.nio.file.Files.getAttribute(b, "unix:ctime"), ctimeD = java.nio.file.Files.getAttribute(d, "unix:ctime");
+    // A defragmentation may stop after a part (here it rewrote 256 KiB at a time): until the copies are unshared.
+    for (int i = 0; i < 64 && Fixtures.sharedBytes(b) + Fixtures.sharedBytes(d) > 0; i++) {
+      LoopFs.run(List.of("btrfs", "filesystem", "defragment", "-f", "-czstd", b.toString(), d.toString()));
+    }
+    assertUnshared(b, d);
+    assertEquals(ctimeB, java.nio.file.Files.getAttribute(b, "unix:ctime"), "a defragmentation leaves the stat as it was");
+    assertEquals(ctimeD, java.nio.file.Files.getAttribute(d, "unix:ctime"));
+    RunResult r;
+    int runs = 0;
+    do {
+      r = dedupe();
+      runs++;
+    } while (r.dedupe().bytesDeduped() == 0 && runs < DedupePlanner.LAYOUT_CHECK_RUNS);
+    assertEquals(8 * MiB, r.dedupe().bytesDeduped(), "after " + runs + " runs, both copies shared again");
+    assertEquals(8 * MiB, r.plan().duplicateBytes());
+    assertSameBlocks(a, b, 0, 4 * MiB);
+    assertSameBlocks(c, d, 0, 4 * MiB);
+  }
+
   @Test
   void withoutRewritesTheExtentStaysAllocated() throws Exception {
     imageAndCopyWithEditedMiddle();

@@ -488,6 +488,38 @@ abstract class DedupeContract extends RealFsTest {
     assertEquals(4 * MiB, second.plan().alreadySharedBytes());
   }
 
+  /**
+   * Copies shared already are trusted as their layouts were recorded: a run over them reads the extent maps of the
+   * files its turn of checks picks only, each file once in {@link DedupePlanner#LAYOUT_CHECK_RUNS} runs.
+   */
+  @Test
+  void runsOverCopiesSharedAlreadyReadEachLayoutOnceInEightRuns() throws Exception {
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      files.add(Fixtures.writeRandom(root.resolve("a" + i), 40 + i, MiB + 100));
+      files.add(Fixtures.writeRandom(root.resolve("b" + i), 40 + i, MiB + 100));
+    }
+    assertUnshared(files.toArray(Path[]::new));
+    assertEquals(12 * (MiB + 100), dedupe().dedupe().bytesDeduped());
+    long read = 0;
+    for (int run = 0; run < DedupePlanner.LAYOUT_CHECK_RUNS; run++) {
+      RunResult r = dedupe();
+      long epoch;
+      try (BlockIndex index = openIndex()) {
+        epoch = index.lastEpoch();
+      }
+      long due = 0;
+      for (Path f : files) {
+        if (DedupePlanner.layoutCheckDue(new FileId(Linux.lstat(f).device(), Linux.lstat(f).inode()), epoch)) due++;
+      }
+      assertEquals(due, r.plan().layoutsRead(), "run " + run + " reads the layouts due for a check, no other");
+      assertEquals(0, r.dedupe().requests());
+      assertEquals(12 * (MiB + 100), r.plan().alreadySharedBytes());
+      read += r.plan().layoutsRead();
+    }
+    assertEquals(files.size(), read, "each file's layout once in " + DedupePlanner.LAYOUT_CHECK_RUNS + " runs");
+  }
+
   @Test
   void aSecondRunIssuesNoCalls() throws Exception {
     for (int i = 0; i < 4; i++) Fixtures.writeRandom(root.resolve("f" + i), 13, 3 * MiB + 1000);

@@ -282,12 +282,13 @@ public final class BlockIndex implements AutoCloseable {
 
   /**
    * Records where a file's blocks are now (after a dedupe, a defragmentation), from its extent map: nothing is
-   * written if they did not move.
+   * written if they did not move. Tells whether they had.
    */
-  public void updatePhysicals(FileRecord rec, List<Extent> extents) throws IndexException {
-    if (FileScan.layoutHash(BlockHasher.physicals(extents, rec.size(), rec.blockSize())) == rec.layoutHash()) return;
+  public boolean updatePhysicals(FileRecord rec, List<Extent> extents) throws IndexException {
+    if (FileScan.layoutHash(BlockHasher.physicals(extents, rec.size(), rec.blockSize())) == rec.layoutHash()) return false;
     // touch() with the record's own paths: only the postings (and layout hash) change, and the layout is current
     touch(rec, rec.paths(), Math.max(rec.epoch(), lastEpoch()), extents);
+    return true;
   }
 
   /** Forgets a file's stat so the next scan hashes it again (it changed under a dedupe). */
@@ -452,7 +453,7 @@ public final class BlockIndex implements AutoCloseable {
   }
 
   /** The epoch of the last scan begun (0 for none); this process's own once it began one. */
-  private long lastEpoch() throws IndexException {
+  public long lastEpoch() throws IndexException {
     long e = runEpoch;
     return e >= 0 ? e : meta("epoch").map(Long::parseLong).orElse(0L);
   }
