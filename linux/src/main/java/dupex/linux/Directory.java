@@ -63,14 +63,17 @@ public final class Directory implements AutoCloseable {
         throw new NativeIOException("getdents64", path.toString(), null, errno);
       }
       if (n == 0) return out;
-      // struct linux_dirent64: u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[] (NUL-terminated)
-      for (long at = 0; at < n; ) {
-        int reclen = buf.getShort(at + 16) & 0xffff;
-        int type = buf.getByte(at + 18) & 0xff;
+      // struct linux_dirent64: u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[] (NUL-terminated),
+      // copied out at once: reading native memory byte by byte cost more than the call
+      byte[] b = new byte[(int) n];
+      buf.get(0, b, 0, b.length);
+      java.nio.ByteBuffer fields = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.nativeOrder());
+      for (int at = 0; at < n; ) {
+        int reclen = fields.getShort(at + 16) & 0xffff;
+        int type = b[at + 18] & 0xff;
         int len = 0;
-        while (at + 19 + len < at + reclen && buf.getByte(at + 19 + len) != 0) len++;
-        byte[] name = new byte[len];
-        buf.get(at + 19, name, 0, len);
+        while (19 + len < reclen && b[at + 19 + len] != 0) len++;
+        byte[] name = java.util.Arrays.copyOfRange(b, at + 19, at + 19 + len);
         if (BytePath.isName(name)) out.add(new Entry(name, type));
         at += reclen;
       }
