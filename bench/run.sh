@@ -115,6 +115,8 @@ for fs in $fss; do
   timed "$fs.dupex2" $cron "$here/dupex" dedupe --json --index "$work/index" "$mnt/corpus"
   fact "$fs.dupex2.requests" "$(json_get "$work/last.out" "['filesystems'][0]['dedupe']['requests']")"
   fact "$fs.dupex2.bytesRead" "$(json_get "$work/last.out" "['filesystems'][0]['scan']['bytesRead']")"
+  fact "$fs.dupex2.plan.seconds" "$(json_get "$work/last.out" "['filesystems'][0]['plan']['seconds']")"
+  fact "$fs.dupex2.layoutsRead" "$(json_get "$work/last.out" "['filesystems'][0]['plan']['layoutsRead']")"
   verify "dupex dedupe (second run)"
 
   echo "== $fs: cold find, cold dupex rescan, dupex --version" >&2
