@@ -97,7 +97,7 @@ public final class ManPage {
         Maximum Java heap (default 256m); the index keeps its own bounded memory outside it.
         .TP
         .B DUPEX_INDEX_CACHE
-        MiB of memory for the index's block cache and write buffers (default 64, at least 16).
+        MiB of memory for the index's block cache and write buffers (default 32, at least 16).
         .TP
         .B DUPEX_HOME
         Where the launcher finds dupex.jar when it is neither beside it nor installed in /usr/lib/dupex.
