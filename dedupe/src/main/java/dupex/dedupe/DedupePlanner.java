@@ -92,6 +92,7 @@ public final class DedupePlanner {
         // moved one file's blocks may have moved its partners', so every grouped file's layout is read, and the
         // groups are paired again on what the files hold now.
         pairs.close();
+        pairs = null; // closed once: a failure below must not drop it again
         pairUp(null, files, true, stop, totals);
         pairs = index.openSpill("pairs");
         pairUp(pairs, null, false, stop, totals);
