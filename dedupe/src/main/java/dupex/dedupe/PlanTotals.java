@@ -6,8 +6,8 @@ package dupex.dedupe;
  * keep allocated (pinned), hashes found in so many places that only the first
  * {@link dupex.index.GroupIterator#MAX_MEMBERS} were planned, the bytes read to confirm and grow anchors
  * (both files counted), the files found changed or gone when planning needed to read them (reported), and the
- * unchanged files whose extent maps it read to learn where their blocks are now. {@code seconds} is the time
- * planning took.
+ * extent maps of unchanged files it read to learn where their blocks are now (some twice in a run that found blocks
+ * moved). {@code seconds} is the time planning took.
  */
 public record PlanTotals(double seconds, long groups, long ranges, long duplicateBytes, long estimatedFreedBytes,
                          long alreadySharedBytes, long pinnedBytes, long truncatedGroups, long bytesRead,
