@@ -145,6 +145,32 @@ class BlockIndexTest {
   }
 
   @Test
+  void aDedupeIsRememberedUntilTheFileItWentIntoChangesOrGoes() throws Exception {
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
+      long epoch = index.beginRun();
+      FileRecord a = index.put(scan(1, "/r/a", new long[] {10, 11}, new long[] {1, 2}), null, epoch);
+      FileRecord b = index.put(scan(2, "/r/b", new long[] {10, 11}, new long[] {3, 4}), null, epoch);
+      FileRecord c = index.put(scan(3, "/r/c", new long[] {10, 11}, new long[] {5, 6}), null, epoch);
+      index.rememberDeduped(a, 0, b, 0, 2 * BS);
+      index.rememberDeduped(a, 0, b, BS, BS);
+      index.rememberDeduped(a, 0, c, 0, 2 * BS);
+      index.rememberDeduped(b, 0, a, 0, 2 * BS);
+      assertTrue(index.dedupedBefore(a, 0, b, 0, 2 * BS));
+      assertFalse(index.dedupedBefore(a, 0, b, 0, BS), "another length");
+      assertEquals(4, index.rememberedDedupes());
+
+      FileRecord b2 = index.put(scan(2, "/r/b", new long[] {12, 11}, new long[] {3, 4}), b, epoch);
+      assertFalse(index.dedupedBefore(a, 0, b2, 0, 2 * BS), "b changed");
+      assertEquals(2, index.rememberedDedupes(), "what went into b is forgotten, into a and c kept");
+      assertTrue(index.dedupedBefore(a, 0, c, 0, 2 * BS));
+
+      index.forget(c.id());
+      assertEquals(1, index.rememberedDedupes(), "c is gone");
+      assertTrue(index.dedupedBefore(b, 0, a, 0, 2 * BS), "a's own entry stays: b's record then is what it was checked against");
+    }
+  }
+
+  @Test
   void touchRewritesPhysicalsWhenTheLayoutMoved() throws Exception {
     try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS))) {
       long epoch = index.beginRun();
