@@ -26,4 +26,29 @@ public interface DedupeListener extends ScanListener {
 
   /** After each job: bytes done so far of the plan's total. */
   default void progress(long bytesDone, long bytesTotal) {}
+
+  /** {@code listener}, heard by one thread at a time: a dedupe runs its jobs on several. */
+  static DedupeListener serialized(DedupeListener listener) {
+    return new DedupeListener() {
+      @Override
+      public synchronized void skipped(BytePath path, SkipReason reason, String detail) {
+        listener.skipped(path, reason, detail);
+      }
+
+      @Override
+      public synchronized void changed(Change change) {
+        listener.changed(change);
+      }
+
+      @Override
+      public synchronized void warning(String message) {
+        listener.warning(message);
+      }
+
+      @Override
+      public synchronized void progress(long bytesDone, long bytesTotal) {
+        listener.progress(bytesDone, bytesTotal);
+      }
+    };
+  }
 }

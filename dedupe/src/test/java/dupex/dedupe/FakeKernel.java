@@ -171,7 +171,7 @@ final class FakeKernel implements Kernel {
   }
 
   @Override
-  public Reopened<FakeFile> reopen(List<BytePath> paths, Expected expected) {
+  public synchronized Reopened<FakeFile> reopen(List<BytePath> paths, Expected expected) {
     for (BytePath p : paths) {
       Node n = byPath.get(p);
       if (n == null) continue;
@@ -185,7 +185,7 @@ final class FakeKernel implements Kernel {
   }
 
   @Override
-  public ScratchFile scratch(BytePath dir) {
+  public synchronized ScratchFile scratch(BytePath dir) {
     Node n = new Node(new byte[0]);
     scratches.add(n);
     return new FakeFile(dir + "/(temporary file)", n) {
@@ -197,7 +197,7 @@ final class FakeKernel implements Kernel {
   }
 
   @Override
-  public FsStat syncedFsStat() {
+  public synchronized FsStat syncedFsStat() {
     long free = capacity - usedBytes();
     return new FsStat(btrfs ? FsStat.BTRFS_MAGIC : FsStat.XFS_MAGIC, BLOCK, capacity, free, free);
   }
@@ -229,73 +229,81 @@ final class FakeKernel implements Kernel {
 
     @Override
     public List<Extent> extents(long start, long length, boolean sync) {
-      List<Extent> out = new ArrayList<>();
-      long[] b = node.blocks;
-      for (int i = 0; i < b.length; ) {
-        if (b[i] == 0) { // a hole
-          i++;
-          continue;
+      synchronized (FakeKernel.this) {
+        List<Extent> out = new ArrayList<>();
+        long[] b = node.blocks;
+        for (int i = 0; i < b.length; ) {
+          if (b[i] == 0) { // a hole
+            i++;
+            continue;
+          }
+          boolean shared = references(b[i]) > 1;
+          int j = i + 1;
+          while (j < b.length && b[j] == b[j - 1] + 1 && (references(b[j]) > 1) == shared) j++;
+          long logical = (long) i * BLOCK, len = Math.min((long) j * BLOCK, node.data.length) - logical;
+          if (logical < start + length && logical + len > start) {
+            out.add(new Extent(logical, b[i] * BLOCK, len, (shared ? Fiemap.EXTENT_SHARED : 0) | (j == b.length ? Fiemap.EXTENT_LAST : 0)));
+          }
+          i = j;
         }
-        boolean shared = references(b[i]) > 1;
-        int j = i + 1;
-        while (j < b.length && b[j] == b[j - 1] + 1 && (references(b[j]) > 1) == shared) j++;
-        long logical = (long) i * BLOCK, len = Math.min((long) j * BLOCK, node.data.length) - logical;
-        if (logical < start + length && logical + len > start) {
-          out.add(new Extent(logical, b[i] * BLOCK, len, (shared ? Fiemap.EXTENT_SHARED : 0) | (j == b.length ? Fiemap.EXTENT_LAST : 0)));
-        }
-        i = j;
+        return out;
       }
-      return out;
     }
 
     @Override
     public int read(ByteBuffer buffer, long offset) {
-      int n = (int) Math.max(0, Math.min(buffer.remaining(), node.data.length - offset));
-      buffer.put(node.data, (int) offset, n);
-      return n;
+      synchronized (FakeKernel.this) {
+        int n = (int) Math.max(0, Math.min(buffer.remaining(), node.data.length - offset));
+        buffer.put(node.data, (int) offset, n);
+        return n;
+      }
     }
 
     @Override
     public List<DedupeOutcome> dedupe(long srcOffset, long length, List<DedupeTarget> dests, long roundLength)
         throws NativeIOException {
-      dedupeCalls++;
-      if (srcOffset + length > node.data.length) throw new NativeIOException("FIDEDUPERANGE", path, null, Errno.EINVAL);
-      List<DedupeOutcome> out = new ArrayList<>();
-      for (DedupeTarget t : dests) {
-        FakeFile d = (FakeFile) t.file();
-        Deque<Integer> queued = failures.get(BytePath.of(d.path));
-        if (queued != null && !queued.isEmpty()) {
-          out.add(new DedupeOutcome.Failed(0, queued.poll()));
-        } else if (d.node.immutable) {
-          out.add(new DedupeOutcome.Failed(0, Errno.EPERM));
-        } else if (t.offset() + length > d.node.data.length || !Arrays.equals(node.data, (int) srcOffset,
-            (int) (srcOffset + length), d.node.data, (int) t.offset(), (int) (t.offset() + length))) {
-          out.add(new DedupeOutcome.Differs(0));
-        } else {
-          for (long at = 0; at < length; at += BLOCK) d.node.blocks[(int) ((t.offset() + at) / BLOCK)] = node.blocks[(int) ((srcOffset + at) / BLOCK)];
-          out.add(new DedupeOutcome.Same(length));
+      synchronized (FakeKernel.this) {
+        dedupeCalls++;
+        if (srcOffset + length > node.data.length) throw new NativeIOException("FIDEDUPERANGE", path, null, Errno.EINVAL);
+        List<DedupeOutcome> out = new ArrayList<>();
+        for (DedupeTarget t : dests) {
+          FakeFile d = (FakeFile) t.file();
+          Deque<Integer> queued = failures.get(BytePath.of(d.path));
+          if (queued != null && !queued.isEmpty()) {
+            out.add(new DedupeOutcome.Failed(0, queued.poll()));
+          } else if (d.node.immutable) {
+            out.add(new DedupeOutcome.Failed(0, Errno.EPERM));
+          } else if (t.offset() + length > d.node.data.length || !Arrays.equals(node.data, (int) srcOffset,
+              (int) (srcOffset + length), d.node.data, (int) t.offset(), (int) (t.offset() + length))) {
+            out.add(new DedupeOutcome.Differs(0));
+          } else {
+            for (long at = 0; at < length; at += BLOCK) d.node.blocks[(int) ((t.offset() + at) / BLOCK)] = node.blocks[(int) ((srcOffset + at) / BLOCK)];
+            out.add(new DedupeOutcome.Same(length));
+          }
         }
+        return out;
       }
-      return out;
     }
 
     @Override
     public void write(ByteBuffer buffer, long offset) {
-      int n = buffer.remaining();
-      if (offset + n > node.data.length) {
-        node.data = Arrays.copyOf(node.data, (int) (offset + n));
-        long[] grown = Arrays.copyOf(node.blocks, (node.data.length + BLOCK - 1) / BLOCK);
-        node.blocks = grown;
+      synchronized (FakeKernel.this) {
+        int n = buffer.remaining();
+        if (offset + n > node.data.length) {
+          node.data = Arrays.copyOf(node.data, (int) (offset + n));
+          long[] grown = Arrays.copyOf(node.blocks, (node.data.length + BLOCK - 1) / BLOCK);
+          node.blocks = grown;
+        }
+        // Blocks written for the first time (holes) get one new extent; a gap before them stays a hole.
+        int lo = (int) (offset / BLOCK), hi = (int) ((offset + n + BLOCK - 1) / BLOCK);
+        int fresh = 0;
+        for (int i = lo; i < hi; i++) if (node.blocks[i] == 0) fresh++;
+        if (fresh > 0) {
+          long first = allocate(hi - lo);
+          for (int i = lo; i < hi; i++) if (node.blocks[i] == 0) node.blocks[i] = first + (i - lo);
+        }
+        buffer.get(node.data, (int) offset, n);
       }
-      // Blocks written for the first time (holes) get one new extent; a gap before them stays a hole.
-      int lo = (int) (offset / BLOCK), hi = (int) ((offset + n + BLOCK - 1) / BLOCK);
-      int fresh = 0;
-      for (int i = lo; i < hi; i++) if (node.blocks[i] == 0) fresh++;
-      if (fresh > 0) {
-        long first = allocate(hi - lo);
-        for (int i = lo; i < hi; i++) if (node.blocks[i] == 0) node.blocks[i] = first + (i - lo);
-      }
-      buffer.get(node.data, (int) offset, n);
     }
 
     @Override
