@@ -14,6 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import dupex.index.BoundedPool;
 
 /**
  * Estimates the disk bytes a plan frees on btrfs with the decision the dedupe itself makes per extent
@@ -39,7 +43,9 @@ final class BtrfsFreedEstimate {
   private final Kernel kernel;
   private final ExtentReferences references;
   private final DedupeListener listener;
-  private boolean unprivileged;
+  private volatile boolean unprivileged;
+  /** Files whose extents are read at once, and extents whose references are: each is a tree search in the kernel. */
+  private static final int THREADS = 4;
 
   BtrfsFreedEstimate(BlockIndex index, RewritePolicy rewrites, Kernel kernel, ExtentReferences references,
                      DedupeListener listener) {
@@ -50,38 +56,71 @@ final class BtrfsFreedEstimate {
     this.listener = listener;
   }
 
+  /**
+   * The estimate for the planned destination ranges in {@code byDest}. Measured over 300,000 small files (30,000
+   * planned copies): 4 s on one thread, mostly the kernel's tree searches; so a few files and extents at once.
+   */
   Estimate estimate(Spill byDest) throws IOException {
     Map<Long, Candidate> candidates = new TreeMap<>();
-    long unknown = 0;
+    AtomicLong unknown = new AtomicLong();
+    AtomicReference<IOException> failed = new AtomicReference<>();
+    ThreadPoolExecutor pool = BoundedPool.of(THREADS, THREADS * 64);
     try (Spill.Cursor c = byDest.cursor()) {
       FileId file = null;
       List<Planned> ranges = new ArrayList<>();
-      for (; c.valid(); c.next()) {
+      for (; c.valid() && failed.get() == null; c.next()) {
         FileId id = PlanKeys.destFile(c.key());
         if (!id.equals(file)) {
-          if (file != null) unknown += collect(file, ranges, candidates);
+          if (file != null) collectLater(pool, file, ranges, candidates, unknown, failed);
           file = id;
           ranges = new ArrayList<>();
         }
         ranges.add(PlanKeys.planned(c.key(), c.value()));
       }
-      if (file != null) unknown += collect(file, ranges, candidates);
+      if (file != null) collectLater(pool, file, ranges, candidates, unknown, failed);
+    } finally {
+      BoundedPool.drain(pool);
     }
+    if (failed.get() != null) throw failed.get();
     if (unprivileged) {
       listener.warning("the estimate counts every duplicate byte as freed: reading btrfs extent references needs "
           + "CAP_SYS_ADMIN (run dupex as root)");
     }
-    long freed = unknown, pinned = 0;
+    AtomicLong freed = new AtomicLong(unknown.get()), pinned = new AtomicLong();
     // Extent references are in the extent tree only once the transaction that made them commits.
     if (!candidates.isEmpty()) kernel.syncedFsStat();
-    for (Candidate cand : candidates.values()) {
-      SharedExtent e = references.of(cand.extent());
-      for (Move m : cand.moves()) e = e.without(m.file(), m.offset(), m.length());
-      SharedExtent.Fate fate = e.fate(rewrites);
-      freed += fate.freed();
-      if (fate instanceof SharedExtent.Pinned) pinned += e.diskLength();
+    pool = BoundedPool.of(THREADS, THREADS * 64);
+    try {
+      for (Candidate cand : candidates.values()) {
+        if (failed.get() != null) break;
+        pool.execute(() -> {
+          try {
+            SharedExtent e = references.of(cand.extent());
+            for (Move m : cand.moves()) e = e.without(m.file(), m.offset(), m.length());
+            SharedExtent.Fate fate = e.fate(rewrites);
+            freed.addAndGet(fate.freed());
+            if (fate instanceof SharedExtent.Pinned) pinned.addAndGet(e.diskLength());
+          } catch (IOException e) {
+            failed.compareAndSet(null, e);
+          }
+        });
+      }
+    } finally {
+      BoundedPool.drain(pool);
     }
-    return new Estimate(freed, pinned);
+    if (failed.get() != null) throw failed.get();
+    return new Estimate(freed.get(), pinned.get());
+  }
+
+  private void collectLater(ThreadPoolExecutor pool, FileId file, List<Planned> ranges, Map<Long, Candidate> candidates,
+                            AtomicLong unknown, AtomicReference<IOException> failed) {
+    pool.execute(() -> {
+      try {
+        unknown.addAndGet(collect(file, ranges, candidates));
+      } catch (IOException e) {
+        failed.compareAndSet(null, e);
+      }
+    });
   }
 
   /**
@@ -101,17 +140,23 @@ final class BtrfsFreedEstimate {
       return planned;
     }
     // Both lists are in file order: one pass.
+    synchronized (candidates) {
+      addCandidates(id, ranges, items, candidates);
+    }
+    return 0;
+  }
+
+  private static void addCandidates(FileId id, List<Planned> ranges, List<BtrfsTree.FileExtent> items, Map<Long, Candidate> candidates) {
     int i = 0;
     for (Planned r : ranges) {
-      long end = r.offset() + r.length();
+      long end = DupeRange.blockEnd(r.offset() + r.length());
       while (i < items.size() && items.get(i).end() <= r.offset()) i++;
       for (int j = i; j < items.size() && items.get(j).logical() < end; j++) {
         BtrfsTree.FileExtent x = items.get(j);
         if (!ExtentReferences.DiskExtent.freeable(x)) continue;
         candidates.computeIfAbsent(x.diskBytenr(), b -> new Candidate(ExtentReferences.DiskExtent.of(x), new ArrayList<>()))
-            .moves().add(new Move(id, r.offset(), r.length()));
+            .moves().add(new Move(id, r.offset(), end - r.offset()));
       }
     }
-    return 0;
   }
 }

@@ -345,7 +345,7 @@ public final class DedupePlanner {
         if (byDest != null) byDest.put(PlanKeys.destRange(dst, offset), PlanKeys.destValue(length, f.src(), srcOffset));
         totals.ranges++;
         totals.duplicateBytes += length;
-        if (!f.has(PlanKeys.SHADOW)) totals.estimatedFreedBytes += length;
+        if (!f.has(PlanKeys.SHADOW)) totals.estimatedFreedBytes += DupeRange.blockEnd(offset + length) - offset;
       }
     }
   }

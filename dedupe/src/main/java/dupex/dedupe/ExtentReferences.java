@@ -8,12 +8,11 @@ import dupex.scanner.FileId;
 import dupex.scanner.Subvolumes;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Reads who references a btrfs disk extent, naming each referencing file by the index's id when it is a file this
+ * Reads (from any thread) who references a btrfs disk extent, naming each referencing file by the index's id when it is a file this
  * run scanned (its subvolume was walked, and the last scan saw it), so that the planner's estimate and the rewrite
  * decide on the same facts.
  */
@@ -34,7 +33,7 @@ final class ExtentReferences {
   private final BlockIndex index;
   private final Kernel kernel;
   private final Subvolumes subvolumes;
-  private final Map<FileId, Boolean> inRun = new HashMap<>();
+  private final Map<FileId, Boolean> inRun = new java.util.concurrent.ConcurrentHashMap<>();
 
   ExtentReferences(BlockIndex index, Kernel kernel, Subvolumes subvolumes) {
     this.index = index;

@@ -140,12 +140,12 @@ final class FakeKernel implements Kernel {
   }
 
   @Override
-  public List<BtrfsTree.FileExtent> items(dupex.linux.OpenFile file) {
+  public synchronized List<BtrfsTree.FileExtent> items(dupex.linux.OpenFile file) {
     return items(((FakeFile) file).node);
   }
 
   @Override
-  public List<BtrfsTree.Referrer> referrers(long diskBytenr) {
+  public synchronized List<BtrfsTree.Referrer> referrers(long diskBytenr) {
     List<BtrfsTree.Referrer> out = new ArrayList<>();
     for (Node n : allNodes()) {
       for (BtrfsTree.FileExtent x : items(n)) if (x.diskBytenr() == diskBytenr) out.add(new BtrfsTree.Referrer(ROOT, n.inode, x));
