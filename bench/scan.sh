@@ -3,7 +3,8 @@
 #  1. cold scan throughput of `dupex scan` against a cold `cat` of the same files;
 #  2. on a tree of --files small files (1-9 KiB, one in five a copy of another; --files 300000 is the
 #     many-small-files case): the cold first scan against a cold 4-stream `cat` of the tree, and the rescan of
-#     the unchanged tree (cold and warm `scan`, cold `report`) against a cold `find` plus JVM start-up;
+#     the unchanged tree (cold and warm `scan`, cold `report`) against a cold `find` plus JVM start-up; a first
+#     and a second `dedupe` of the tree (each file's sha256 compared before and after);
 #  3. index bytes per hashed block.
 #
 #   bench/scan.sh [--fs btrfs|xfs] [--size N] [--files N] [--block-size SIZE]
@@ -16,7 +17,7 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift 2 ;;
     --files) files=$2; shift 2 ;;
     --block-size) bs=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "scan.sh: unknown argument $1" >&2; exit 64 ;;
   esac
 done
@@ -68,7 +69,19 @@ drop; jvm_s=$(secs "$here/dupex" --version)
 drop; rescan_s=$(secs "$here/dupex" scan --json --index "$work/index2" "$mnt/tree")
 unchanged=$(json "['filesystems'][0]['scan']['filesUnchanged']")
 rescan_warm_s=$(secs "$here/dupex" scan -q --index "$work/index2" "$mnt/tree")
-drop; rereport_s=$(secs "$here/dupex" report -q --index "$work/index2" "$mnt/tree")
+drop; rereport_s=$(secs "$here/dupex" report --json --index "$work/index2" "$mnt/tree")
+estimate=$(json "['filesystems'][0]['plan']['estimatedFreedBytes']")
+# A first dedupe of the tree with a new index (scan, share, plan, share), then the same again; checksums compared.
+sums() { (cd "$mnt/tree" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$work/$1"; }
+sums sums.before
+drop; tdedupe_s=$(secs "$here/dupex" dedupe --json --index "$work/index3" "$mnt/tree")
+freed=$(json "['filesystems'][0]['dedupe']['bytesFreed']"); requests=$(json "['filesystems'][0]['dedupe']['requests']")
+during=$(json "['filesystems'][0]['dedupe']['filesDedupedDuringScan']"); drss=$(json "['peakRssBytes']")
+dphases="$(json "['filesystems'][0]['scan']['seconds']") / $(json "['filesystems'][0]['plan']['seconds']") / $(json "['filesystems'][0]['dedupe']['seconds']")"
+drop; tdedupe2_s=$(secs "$here/dupex" dedupe --json --index "$work/index3" "$mnt/tree")
+requests2=$(json "['filesystems'][0]['dedupe']['requests']")
+sums sums.after
+cmp -s "$work/sums.before" "$work/sums.after" || { echo "scan.sh: a file's content changed under dupex dedupe" >&2; exit 1; }
 
 python3 - <<PY
 alloc, cat_s, scan_s, scan_phase, read_b = $alloc, $cat_s, $scan_s, $scan_phase, $read_b
@@ -84,4 +97,7 @@ print(f"    cold first scan              {$tscan_s:6.2f} s  = {$tscan_s / $tcat_
 print(f"    rescan, cold ({$unchanged} unchanged) {$rescan_s:6.2f} s  = {$rescan_s / ($find_s + $jvm_s):.2f}x find + JVM start")
 print(f"    rescan, warm                 {$rescan_warm_s:6.2f} s")
 print(f"    report over it, cold         {$rereport_s:6.2f} s")
+print(f"    first dedupe, cold, new index {$tdedupe_s:6.2f} s  = {$tdedupe_s / $tcat_s:.2f}x the cat (scan / plan / sharing: $dphases s)")
+print(f"      {$requests} requests, {$during} files shared during the scan, freed {$freed / MiB:.0f} MiB (report's estimate {$estimate / MiB:.0f} MiB), peak RSS {$drss / MiB:.0f} MiB")
+print(f"    second dedupe, cold          {$tdedupe2_s:6.2f} s, {$requests2} requests; every file's sha256 unchanged")
 PY

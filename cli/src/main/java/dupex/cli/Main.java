@@ -41,7 +41,7 @@ public final class Main implements Runnable {
     System.exit(code);
   }
 
-  /** SIGINT and SIGTERM ask the run to stop after the call in flight; the index is closed cleanly, exit 130. */
+  /** SIGINT and SIGTERM ask the run to stop after the calls in flight; the index is closed cleanly, exit 130. */
   private static void installSignalHandlers(AtomicBoolean cancelled) {
     for (String name : new String[] {"INT", "TERM"}) {
       try {
