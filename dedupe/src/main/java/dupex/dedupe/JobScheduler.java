@@ -24,7 +24,7 @@ final class JobScheduler implements AutoCloseable {
   }
 
   /** Jobs waiting behind a job they conflict with, at most, before the plan waits too. */
-  static final int WINDOW = 256;
+  static final int WINDOW = 64;
 
   private record Job(FileId reads, Set<FileId> writes, Task task) {}
 

@@ -116,9 +116,16 @@ public final class RangeDeduper {
               return false;
             }
           });
-        } finally {
-          jobs.finish(stopped[0] || stopping(cancelled));
+        } catch (IOException | RuntimeException e) {
+          // Reading the plan failed: the jobs started end first; what they threw is kept beside this failure.
+          try {
+            jobs.finish(true);
+          } catch (IOException | RuntimeException x) {
+            e.addSuppressed(x);
+          }
+          throw e;
         }
+        jobs.finish(stopped[0] || stopping(cancelled));
       }
       busyNanos += System.nanoTime() - phase;
       finished = true;

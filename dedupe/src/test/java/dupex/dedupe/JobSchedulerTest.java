@@ -23,36 +23,28 @@ class JobSchedulerTest {
 
   @Test
   void jobsOnDifferentFilesRunAtOnce() throws Exception {
-    CountDownLatch both = new CountDownLatch(2);
-    try (JobScheduler s = new JobScheduler(2)) {
-      for (int i = 0; i < 2; i++) {
-        s.submit(f(10 + i), Set.of(f(20 + i)), () -> {
-          both.countDown();
-          try {
-            if (!both.await(10, TimeUnit.SECONDS)) throw new IOException("the other job never ran alongside");
-          } catch (InterruptedException e) {
-            throw new IOException(e);
-          }
-        });
-      }
-      s.finish(false);
-    }
+    assertRunAlongside(f(10), f(20), f(11), f(21));
   }
 
   @Test
   void jobsSharingOnlyTheirSourceRunAtOnce() throws Exception {
+    assertRunAlongside(f(1), f(20), f(1), f(21));
+  }
+
+  /** Two jobs, each of which waits until the other has started: they finish only if they run at once. */
+  private static void assertRunAlongside(FileId srcA, FileId dstA, FileId srcB, FileId dstB) throws Exception {
     CountDownLatch both = new CountDownLatch(2);
-    try (JobScheduler s = new JobScheduler(2)) {
-      for (int i = 0; i < 2; i++) {
-        s.submit(f(1), Set.of(f(20 + i)), () -> {
-          both.countDown();
-          try {
-            if (!both.await(10, TimeUnit.SECONDS)) throw new IOException("the other job never ran alongside");
-          } catch (InterruptedException e) {
-            throw new IOException(e);
-          }
-        });
+    JobScheduler.Task waitForTheOther = () -> {
+      both.countDown();
+      try {
+        if (!both.await(10, TimeUnit.SECONDS)) throw new IOException("the other job never ran alongside");
+      } catch (InterruptedException e) {
+        throw new IOException(e);
       }
+    };
+    try (JobScheduler s = new JobScheduler(2)) {
+      s.submit(srcA, Set.of(dstA), waitForTheOther);
+      s.submit(srcB, Set.of(dstB), waitForTheOther);
       s.finish(false);
     }
   }
