@@ -565,6 +565,35 @@ abstract class DedupeContract extends RealFsTest {
   }
 
   /**
+   * Two deployments of one image, each a template and a reflinked clone edited in scattered 4 KiB places, the
+   * second template written again: after the dedupe, a report finds nothing left to share or free, and a dedupe
+   * makes no call. (On XFS the bench corpus's larger version of this still leaves a report after the dedupe
+   * promising 96 MiB that the dedupe then finds shared; this smaller one does not show it yet.)
+   */
+  @Test
+  void afterADedupeAReportFindsNothingLeftInClonesEditedInPlaces() throws Exception {
+    for (String d : List.of("host-a", "host-b")) {
+      Path template = Fixtures.writeRandom(root.resolve(d + "/template.img"), 31, 8 * MiB);
+      Path clone = root.resolve(d + "/vm.img");
+      LoopFs.run(List.of("cp", "--reflink=always", template.toString(), clone.toString()));
+      for (int k = 0; k < 16; k++) {
+        Fixtures.write(clone, (long) k * 512 * 1024 + 64 * 1024 + (d.equals("host-a") ? 0 : 8192), Fixtures.randomBytes(40 + k, 4096));
+      }
+    }
+    assertNotEquals(Fixtures.extents(root.resolve("host-a/template.img")).get(0).physical(),
+        Fixtures.extents(root.resolve("host-b/template.img")).get(0).physical(), "the templates start on blocks of their own");
+    before = Fixtures.checksums(fs.root());
+    RunResult r = dedupe();
+    assertEquals(before, Fixtures.checksums(fs.root()), "no file's content changed");
+    assertTrue(r.dedupe().bytesDeduped() > 0);
+    assertSameBlocks(root.resolve("host-a/template.img"), root.resolve("host-b/template.img"), 0, 8 * MiB);
+    RunResult report = run(true, DedupeOptions.defaults());
+    assertEquals(0, report.plan().duplicateBytes(), "nothing left to share");
+    assertEquals(0, report.plan().estimatedFreedBytes(), "nor to free");
+    assertEquals(0, dedupe().dedupe().requests(), "and the next dedupe makes no call");
+  }
+
+  /**
    * Small files end inside a block, and their last block is allocated whole: sharing a copy frees all of it. An
    * estimate counting only the bytes of each file fell 26% (XFS) and 44% (btrfs) short over 300,000 files of 1-9 KiB.
    */
