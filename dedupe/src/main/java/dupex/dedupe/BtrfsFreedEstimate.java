@@ -14,10 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import dupex.index.BoundedPool;
+import dupex.index.TaskPool;
 
 /**
  * Estimates the disk bytes a plan frees on btrfs with the decision the dedupe itself makes per extent
@@ -63,25 +61,21 @@ final class BtrfsFreedEstimate {
   Estimate estimate(Spill byDest) throws IOException {
     Map<Long, Candidate> candidates = new TreeMap<>();
     AtomicLong unknown = new AtomicLong();
-    AtomicReference<IOException> failed = new AtomicReference<>();
-    ThreadPoolExecutor pool = BoundedPool.of(THREADS, THREADS * 64);
-    try (Spill.Cursor c = byDest.cursor()) {
+    try (TaskPool pool = new TaskPool(THREADS); Spill.Cursor c = byDest.cursor()) {
       FileId file = null;
       List<Planned> ranges = new ArrayList<>();
-      for (; c.valid() && failed.get() == null; c.next()) {
+      for (; c.valid() && pool.ok(); c.next()) {
         FileId id = PlanKeys.destFile(c.key());
         if (!id.equals(file)) {
-          if (file != null) collectLater(pool, file, ranges, candidates, unknown, failed);
+          if (file != null) collectLater(pool, file, ranges, candidates, unknown);
           file = id;
           ranges = new ArrayList<>();
         }
         ranges.add(PlanKeys.planned(c.key(), c.value()));
       }
-      if (file != null) collectLater(pool, file, ranges, candidates, unknown, failed);
-    } finally {
-      BoundedPool.drain(pool);
+      if (file != null) collectLater(pool, file, ranges, candidates, unknown);
+      pool.finish();
     }
-    if (failed.get() != null) throw failed.get();
     if (unprivileged) {
       listener.warning("the estimate counts every duplicate byte as freed: reading btrfs extent references needs "
           + "CAP_SYS_ADMIN (run dupex as root)");
@@ -89,38 +83,24 @@ final class BtrfsFreedEstimate {
     AtomicLong freed = new AtomicLong(unknown.get()), pinned = new AtomicLong();
     // Extent references are in the extent tree only once the transaction that made them commits.
     if (!candidates.isEmpty()) kernel.syncedFsStat();
-    pool = BoundedPool.of(THREADS, THREADS * 64);
-    try {
+    try (TaskPool pool = new TaskPool(THREADS)) {
       for (Candidate cand : candidates.values()) {
-        if (failed.get() != null) break;
-        pool.execute(() -> {
-          try {
-            SharedExtent e = references.of(cand.extent());
-            for (Move m : cand.moves()) e = e.without(m.file(), m.offset(), m.length());
-            SharedExtent.Fate fate = e.fate(rewrites);
-            freed.addAndGet(fate.freed());
-            if (fate instanceof SharedExtent.Pinned) pinned.addAndGet(e.diskLength());
-          } catch (IOException e) {
-            failed.compareAndSet(null, e);
-          }
+        if (!pool.ok()) break;
+        pool.submit(() -> {
+          SharedExtent e = references.of(cand.extent());
+          for (Move m : cand.moves()) e = e.without(m.file(), m.offset(), m.length());
+          SharedExtent.Fate fate = e.fate(rewrites);
+          freed.addAndGet(fate.freed());
+          if (fate instanceof SharedExtent.Pinned) pinned.addAndGet(e.diskLength());
         });
       }
-    } finally {
-      BoundedPool.drain(pool);
+      pool.finish();
     }
-    if (failed.get() != null) throw failed.get();
     return new Estimate(freed.get(), pinned.get());
   }
 
-  private void collectLater(ThreadPoolExecutor pool, FileId file, List<Planned> ranges, Map<Long, Candidate> candidates,
-                            AtomicLong unknown, AtomicReference<IOException> failed) {
-    pool.execute(() -> {
-      try {
-        unknown.addAndGet(collect(file, ranges, candidates));
-      } catch (IOException e) {
-        failed.compareAndSet(null, e);
-      }
-    });
+  private void collectLater(TaskPool pool, FileId file, List<Planned> ranges, Map<Long, Candidate> candidates, AtomicLong unknown) {
+    pool.submit(() -> unknown.addAndGet(collect(file, ranges, candidates)));
   }
 
   /**

@@ -1,7 +1,7 @@
 package dupex.dedupe;
 
 import dupex.index.BlockIndex;
-import dupex.index.BoundedPool;
+import dupex.index.TaskPool;
 import dupex.index.DupeGroup;
 import dupex.index.FileRecord;
 import dupex.scanner.FileId;
@@ -168,29 +168,21 @@ public final class DedupePlanner {
   private boolean readLayouts(ScannedFiles files, Spill toRead, java.util.function.BooleanSupplier stop,
                               PlanTotals.Tally totals) throws java.io.IOException {
     // Opening a file and reading its extent map are system calls that wait on the disk: a few at once.
-    java.util.concurrent.ThreadPoolExecutor pool = BoundedPool.of(LAYOUT_THREADS, LAYOUT_THREADS * 64);
-    java.util.concurrent.atomic.AtomicReference<java.io.IOException> failed = new java.util.concurrent.atomic.AtomicReference<>();
     java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicBoolean moved = new java.util.concurrent.atomic.AtomicBoolean();
-    try (Spill.Cursor c = toRead.cursor()) {
-      for (; c.valid() && !stop.getAsBoolean() && failed.get() == null; c.next()) {
+    try (TaskPool pool = new TaskPool(LAYOUT_THREADS); Spill.Cursor c = toRead.cursor()) {
+      for (; c.valid() && !stop.getAsBoolean() && pool.ok(); c.next()) {
         FileId id = PlanKeys.destFile(c.key());
-        pool.execute(() -> {
-          try {
-            Boolean m = refreshLayout(files, id);
-            if (m != null) {
-              read.incrementAndGet();
-              if (m) moved.set(true);
-            }
-          } catch (java.io.IOException e) {
-            failed.compareAndSet(null, e);
+        pool.submit(() -> {
+          Boolean m = refreshLayout(files, id);
+          if (m != null) {
+            read.incrementAndGet();
+            if (m) moved.set(true);
           }
         });
       }
-    } finally {
-      BoundedPool.drain(pool);
+      pool.finish();
     }
-    if (failed.get() != null) throw failed.get();
     totals.layoutsRead += read.get();
     return moved.get();
   }

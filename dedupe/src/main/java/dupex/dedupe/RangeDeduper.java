@@ -166,7 +166,7 @@ public final class RangeDeduper {
   }
 
   /** Records where the blocks of the files changed so far are now, so a plan made next sees them shared. */
-  void settle() throws IndexException {
+  void settle() throws IOException {
     refreshLayouts();
     touched.clear();
   }
@@ -218,7 +218,7 @@ public final class RangeDeduper {
     if (sameRanges == null) return;
     try {
       refreshLayouts();
-    } catch (IndexException e) {
+    } catch (IOException e) {
       // the failure being thrown says more
     } finally {
       try {
@@ -411,24 +411,14 @@ public final class RangeDeduper {
    * nothing, and finds no layout moved behind its back. A few files at once: each is an open, a statx and an extent
    * map (300,000 small files, XFS: 3 s on one thread).
    */
-  private void refreshLayouts() throws IndexException {
-    java.util.concurrent.ThreadPoolExecutor pool = dupex.index.BoundedPool.of(REFRESH_THREADS, REFRESH_THREADS * 64);
-    java.util.concurrent.atomic.AtomicReference<IndexException> failed = new java.util.concurrent.atomic.AtomicReference<>();
-    try {
+  private void refreshLayouts() throws IOException {
+    try (dupex.index.TaskPool pool = new dupex.index.TaskPool(REFRESH_THREADS)) {
       for (FileId id : touched) {
-        if (failed.get() != null) break;
-        pool.execute(() -> {
-          try {
-            refreshLayout(id);
-          } catch (IndexException e) {
-            failed.compareAndSet(null, e);
-          }
-        });
+        if (!pool.ok()) break;
+        pool.submit(() -> refreshLayout(id));
       }
-    } finally {
-      dupex.index.BoundedPool.drain(pool);
+      pool.finish();
     }
-    if (failed.get() != null) throw failed.get();
   }
 
   private static final int REFRESH_THREADS = 4;
