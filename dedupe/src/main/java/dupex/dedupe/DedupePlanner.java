@@ -250,7 +250,9 @@ public final class DedupePlanner {
    * equal block hashes the two files hold at that delta (so one anchor, such as two files' equal first blocks, finds
    * every same-offset copy between them, as a 128 KiB index would), each grown 4 KiB-wise into its neighbours; then
    * each anchor not inside a run found already is grown on its own. A run is shared when its first anchor is (shared
-   * anchors sort last): it is then counted, not planned, and grown without reading.
+   * anchors sort last): it is then counted, not planned, and grown without reading. A run with both (a copy shared
+   * in part: another tool's dedupe, a run stopped by its deadline, a clone edited in places) is cut by both files'
+   * extent maps ({@link MatchExtender#byLayout}): what is shared already is counted, the rest planned.
    *
    * <p>Groups choose their sources one by one, so two files can be linked both ways (A's blocks onto B's in one group,
    * B's onto A's in another, when a reflinked clone changed one block): growing both would share A onto B and B onto
@@ -262,7 +264,7 @@ public final class DedupePlanner {
     try (Spill.Cursor c = pairs.cursor()) {
       PlanKeys.Pair run = null;
       int runFlags = 0;
-      boolean flipped = false;
+      boolean flipped = false, mixed = false;
       java.util.ArrayDeque<MatchExtender.Match> ahead = new java.util.ArrayDeque<>(); // this run's matches not yet passed
       FileRecord dst = null, src = null;
       for (; c.valid() && !stop.getAsBoolean(); c.next()) {
@@ -273,6 +275,8 @@ public final class DedupePlanner {
           run = p;
           flipped = p.dst().compareTo(p.src()) < 0 && pairs.containsPrefix(PlanKeys.run(p.src(), p.dst(), -p.delta()));
           runFlags = flipped ? flags & ~PlanKeys.SHADOW : flags; // SHADOW spoke of the other file
+          mixed = (runFlags & PlanKeys.SHARED) == 0 && (pairs.containsPrefix(PlanKeys.sharedRun(p.dst(), p.src(), p.delta()))
+              || flipped && pairs.containsPrefix(PlanKeys.sharedRun(p.src(), p.dst(), -p.delta())));
           ahead.clear();
         }
         if (flipped) {
@@ -285,7 +289,7 @@ public final class DedupePlanner {
         boolean shared = (runFlags & PlanKeys.SHARED) != 0;
         if (fresh) {
           for (MatchExtender.Match m : extender.sameOffsets(dst, src, p.delta(), !shared)) {
-            emit(found, p, m, dst, runFlags);
+            emit(found, p, m, dst, runFlags, mixed ? extender : null);
             ahead.add(m);
           }
         }
@@ -293,15 +297,27 @@ public final class DedupePlanner {
         if (!ahead.isEmpty() && ahead.peekFirst().dstOffset() <= p.dstOffset()) continue; // inside a run found
         MatchExtender.Match m = extender.extend(dst, src, p.dstOffset(), p.srcOffset(), PlanKeys.intOf(c.value()), !shared);
         if (m == null) continue;
-        emit(found, p, m, dst, shared ? runFlags : flags & ~PlanKeys.SHARED);
+        emit(found, p, m, dst, shared ? runFlags : flags & ~PlanKeys.SHARED, mixed ? extender : null);
         ahead.addFirst(m);
       }
     }
   }
 
-  private static void emit(Spill found, PlanKeys.Pair p, MatchExtender.Match m, FileRecord dst, int flags) throws IndexException {
+  /** Records a run found; given {@code byLayout}, cut into its parts shared already and not. */
+  private static void emit(Spill found, PlanKeys.Pair p, MatchExtender.Match m, FileRecord dst, int flags,
+                           MatchExtender byLayout) throws java.io.IOException {
     if (m.dstOffset() == 0 && m.length() == dst.size()) flags |= PlanKeys.WHOLE_FILE;
-    found.put(PlanKeys.found(p.dst(), m.dstOffset(), flags, p.src(), m.srcOffset()), PlanKeys.longValue(m.length()));
+    if (byLayout == null) {
+      found.put(PlanKeys.found(p.dst(), m.dstOffset(), flags, p.src(), m.srcOffset()), PlanKeys.longValue(m.length()));
+      return;
+    }
+    List<MatchExtender.Piece> pieces = byLayout.byLayout(m);
+    for (MatchExtender.Piece piece : pieces) {
+      MatchExtender.Match part = piece.match();
+      int f = piece.shared() ? flags | PlanKeys.SHARED
+          : pieces.size() == 1 ? flags : (flags & ~PlanKeys.WHOLE_FILE) | PlanKeys.JOINED;
+      found.put(PlanKeys.found(p.dst(), part.dstOffset(), f, p.src(), part.srcOffset()), PlanKeys.longValue(part.length()));
+    }
   }
 
   /**
@@ -332,7 +348,7 @@ public final class DedupePlanner {
         long offset = f.dstOffset() + cut, srcOffset = f.srcOffset() + cut, length = f.length() - cut;
         end = offset + length;
         counted = Math.max(counted, end);
-        if (length < minMatch && !(cut == 0 && f.has(PlanKeys.WHOLE_FILE))) continue;
+        if (length < minMatch && !(cut == 0 && (f.has(PlanKeys.WHOLE_FILE) || f.has(PlanKeys.JOINED)))) continue;
         ranges.put(PlanKeys.range(new DupeRange(f.src(), srcOffset, dst, offset, length)), new byte[0]);
         if (byDest != null) byDest.put(PlanKeys.destRange(dst, offset), PlanKeys.destValue(length, f.src(), srcOffset));
         totals.ranges++;

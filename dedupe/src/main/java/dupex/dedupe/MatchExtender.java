@@ -37,6 +37,8 @@ final class MatchExtender implements AutoCloseable {
   /** The blocks of each file with no data (holes, preallocation), ascending: reading never goes into them. */
   private int[] dstHoles, srcHoles;
   private ScannedFiles.Open dstOpen, srcOpen;
+  /** Both files' extent maps, read once opened, where a run needs them ({@link #byLayout}). */
+  private java.util.List<dupex.linux.Extent> dstExtents, srcExtents;
   /** Bytes read to confirm and extend anchors (both files counted). */
   long bytesRead;
 
@@ -49,8 +51,10 @@ final class MatchExtender implements AutoCloseable {
 
   /**
    * Every run of equal blocks {@code dst} holds {@code delta} bytes after {@code src} holds them, by the block hashes
-   * (none where the delta is not a whole number of blocks), in order; with {@code mayRead}, the differing blocks next
-   * to each run are compared 4 KiB by 4 KiB and their equal pieces added (an edit of 4 KiB costs 4 KiB, not a block).
+   * (none where the delta is not a whole number of blocks), in order; with {@code mayRead}, the differing blocks
+   * next to each run are compared 4 KiB by 4 KiB and their equal pieces added (an edit of 4 KiB costs 4 KiB, not a
+   * block), going on into the next differing block while the equal bytes reach its edge, and reading every block
+   * of a gap of at most {@link #SMALL_GAP} blocks between two runs (edits in several blocks in a row).
    */
   java.util.List<Match> sameOffsets(FileRecord dst, FileRecord src, long delta, boolean mayRead)
       throws IndexException, NativeIOException {
@@ -58,7 +62,7 @@ final class MatchExtender implements AutoCloseable {
     java.util.List<Match> out = new java.util.ArrayList<>();
     if (dst.blockSize() != blockSize || src.blockSize() != blockSize || delta % blockSize != 0) return out;
     int shift = (int) (delta / blockSize); // dst block i holds src block i - shift
-    java.util.TreeSet<Integer> edges = new java.util.TreeSet<>();
+    java.util.List<int[]> runs = new java.util.ArrayList<>(); // [first block, end block) of each run
     for (int i = Math.max(0, shift); i < dstHashes.length && i - shift < srcHashes.length; ) {
       if (!same(i, i - shift)) {
         i++;
@@ -69,16 +73,14 @@ final class MatchExtender implements AutoCloseable {
       long start = (long) i * blockSize;
       // Equal hashes mean equal lengths: a short last block in one file is the short last block of the other.
       out.add(new Match(start, start - delta, Math.min((long) hi * blockSize, dst.size()) - start));
-      edges.add(i - 1);
-      edges.add(hi);
+      runs.add(new int[] {i, hi});
       i = hi;
     }
     if (mayRead && files != null && blockSize > BLOCK && !out.isEmpty()) {
-      for (int e : edges) {
-        if (e < 0 || e - shift < 0 || e >= dstHashes.length || e - shift >= srcHashes.length || same(e, e - shift)) continue;
-        if (dstHashes[e] == FileScan.NO_DATA || srcHashes[e - shift] == FileScan.NO_DATA) continue;
-        if (!open()) break;
-        pieces((long) e * blockSize, (long) e * blockSize - delta, out);
+      java.util.BitSet read = new java.util.BitSet();
+      for (int r = 0; r < runs.size(); r++) {
+        int before = r == 0 ? -1 : runs.get(r - 1)[1] - 1, after = r + 1 < runs.size() ? runs.get(r + 1)[0] : dstHashes.length;
+        if (!grow(runs.get(r)[1], 1, after, shift, read, out) || !grow(runs.get(r)[0] - 1, -1, before, shift, read, out)) break;
       }
       out = merged(out);
     }
@@ -87,11 +89,37 @@ final class MatchExtender implements AutoCloseable {
     return out;
   }
 
-  /** Adds the runs of equal 4 KiB blocks inside the block at {@code d} of dst and {@code s} of src. */
-  private void pieces(long d, long s, java.util.List<Match> out) throws NativeIOException {
+  /** Gaps between two runs of equal blocks up to this many blocks are read whole. */
+  static final int SMALL_GAP = 3;
+
+  /**
+   * Reads differing blocks from {@code b} on, one {@code step} at a time, up to (not into) block {@code stop} (the
+   * next run's edge), adding their equal pieces: the whole way when the gap is small, otherwise while the equal
+   * bytes reach the edge of the block on the far side. False if the files cannot be opened.
+   */
+  private boolean grow(int b, int step, int stop, int shift, java.util.BitSet read, java.util.List<Match> out)
+      throws IndexException, NativeIOException {
+    boolean small = Math.abs(stop - b) <= SMALL_GAP;
+    for (; b != stop && b >= 0 && b < dstHashes.length && b - shift >= 0 && b - shift < srcHashes.length; b += step) {
+      if (read.get(b) || same(b, b - shift)) return true;
+      read.set(b);
+      if (dstHashes[b] == FileScan.NO_DATA || srcHashes[b - shift] == FileScan.NO_DATA) return true;
+      if (!open()) return false;
+      int edges = pieces((long) b * blockSize, (long) (b - shift) * blockSize, out);
+      if (!small && (edges & (step > 0 ? TAIL : HEAD)) == 0) return true;
+    }
+    return true;
+  }
+
+  /** What {@link #pieces} found: equal bytes from the block's start, to its end. */
+  private static final int HEAD = 1, TAIL = 2;
+
+  /** Adds the runs of equal 4 KiB blocks inside the block at {@code d} of dst and {@code s} of src; tells its edges. */
+  private int pieces(long d, long s, java.util.List<Match> out) throws NativeIOException {
     int n = (int) Math.min(blockSize, Math.min(dstRec.size() - d, srcRec.size() - s));
-    if (n <= 0 || !readBoth(d, s, n)) return;
+    if (n <= 0 || !readBoth(d, s, n)) return 0;
     boolean bothEnd = d + n == dstRec.size() && s + n == srcRec.size();
+    int edges = 0;
     long runStart = -1;
     for (int at = 0; at < n; at += BLOCK) {
       int len = Math.min(BLOCK, n - at);
@@ -99,10 +127,34 @@ final class MatchExtender implements AutoCloseable {
       if (equal && runStart < 0) runStart = at;
       if (!equal && runStart >= 0) {
         out.add(new Match(d + runStart, s + runStart, at - runStart));
+        if (runStart == 0) edges |= HEAD;
         runStart = -1;
       }
     }
-    if (runStart >= 0) out.add(new Match(d + runStart, s + runStart, n - runStart));
+    if (runStart >= 0) {
+      out.add(new Match(d + runStart, s + runStart, n - runStart));
+      edges |= TAIL | (runStart == 0 ? HEAD : 0);
+    }
+    return edges;
+  }
+
+  /** A piece of a match: on the same physical bytes in both files already, or not. */
+  record Piece(Match match, boolean shared) {}
+
+  /**
+   * Cuts {@code m} (between the files last given) where dst's bytes go from being on src's physical bytes already to
+   * not, by both files' extent maps as they are now; the whole match, unshared, if either cannot be opened as
+   * scanned (the dedupe will say why).
+   */
+  java.util.List<Piece> byLayout(Match m) throws IndexException, NativeIOException {
+    if (files == null || !open()) return java.util.List.of(new Piece(m, false));
+    if (dstExtents == null) dstExtents = dstOpen.file().extents(false);
+    if (srcExtents == null) srcExtents = srcOpen == dstOpen ? dstExtents : srcOpen.file().extents(false);
+    java.util.List<Piece> out = new java.util.ArrayList<>();
+    for (SameBlocks.Part p : SameBlocks.parts(dstExtents, m.dstOffset(), srcExtents, m.srcOffset(), m.length())) {
+      out.add(new Piece(new Match(m.dstOffset() + p.offset(), m.srcOffset() + p.offset(), p.length()), p.shared()));
+    }
+    return out;
   }
 
   /** Sorts matches of one delta and joins those that touch or overlap. */
@@ -266,8 +318,10 @@ final class MatchExtender implements AutoCloseable {
     if (f != null && (dst ? f != srcOpen : f != dstOpen)) closeQuietly(f);
     if (dst) {
       dstOpen = null;
+      dstExtents = null;
     } else {
       srcOpen = null;
+      srcExtents = null;
     }
     // the other side may have shared this descriptor (a run inside one file): it keeps it open
   }
@@ -285,5 +339,6 @@ final class MatchExtender implements AutoCloseable {
     if (dstOpen != null) closeQuietly(dstOpen);
     if (srcOpen != null && srcOpen != dstOpen) closeQuietly(srcOpen);
     dstOpen = srcOpen = null;
+    dstExtents = srcExtents = null;
   }
 }

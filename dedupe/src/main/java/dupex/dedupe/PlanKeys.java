@@ -20,6 +20,11 @@ final class PlanKeys {
   /** flags: the run is the destination's whole file (kept whatever its length). */
   static final int WHOLE_FILE = 2;
   /**
+   * flags: the run is what is left unshared of a longer one whose other parts share the source's blocks already
+   * (kept whatever its length: sharing it joins extents rather than cutting one).
+   */
+  static final int JOINED = 4;
+  /**
    * flags: the destination's anchor is on the source's physical block already (an earlier dedupe, a reflink). The
    * highest flag, so that a shared run sorts after an unshared one at the same place.
    */
@@ -41,6 +46,11 @@ final class PlanKeys {
   /** The key prefix of every anchor of one (dst, src, delta). */
   static byte[] run(FileId dst, FileId src, long delta) {
     return put(put(ByteBuffer.allocate(40), dst), src).putLong(delta ^ Long.MIN_VALUE).array();
+  }
+
+  /** The key prefix of the shared anchors of one (dst, src, delta) (they sort after its unshared ones). */
+  static byte[] sharedRun(FileId dst, FileId src, long delta) {
+    return ByteBuffer.allocate(41).put(run(dst, src, delta)).put((byte) 1).array();
   }
 
   record Pair(FileId dst, FileId src, long delta, long dstOffset) {

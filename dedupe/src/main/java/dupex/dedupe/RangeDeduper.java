@@ -371,20 +371,7 @@ public final class RangeDeduper {
 
   /** Whether both ranges already map to the same physical bytes (then a call would only re-compare them). */
   static boolean sameBlocks(OpenFile a, long aOffset, OpenFile b, long bOffset, long length) throws NativeIOException {
-    List<Extent> ea = a.extents(aOffset, length, false), eb = b.extents(bOffset, length, false);
-    for (long pos = 0; pos < length; ) {
-      Extent x = find(ea, aOffset + pos), y = find(eb, bOffset + pos);
-      if (x == null || y == null || !x.addressable() || !y.addressable()) return false;
-      long px = x.physical() + (aOffset + pos - x.logical()), py = y.physical() + (bOffset + pos - y.logical());
-      if (px != py) return false;
-      pos += Math.min(x.end() - (aOffset + pos), y.end() - (bOffset + pos));
-    }
-    return true;
-  }
-
-  private static Extent find(List<Extent> extents, long offset) {
-    for (Extent e : extents) if (offset >= e.logical() && offset < e.end()) return e;
-    return null;
+    return SameBlocks.all(a.extents(aOffset, length, false), aOffset, b.extents(bOffset, length, false), bOffset, length);
   }
 
   /**
