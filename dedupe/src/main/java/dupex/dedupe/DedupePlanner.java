@@ -323,7 +323,8 @@ public final class DedupePlanner {
   /**
    * Takes the runs in order of place in each destination: a run overlapping the one before it keeps only what
    * follows it; runs shorter than the minimum match (that are not whole files) are left alone; the rest become the
-   * plan's ranges. Shared runs (the destination already uses the source's blocks) are counted as already shared, for
+   * plan's ranges, but those the kernel said SAME for before ({@link BlockIndex#dedupedBefore}). Shared runs (the
+   * destination already uses the source's blocks) are counted as already shared, for
    * the bytes no run before them covers; they never cut a run to be shared: a reflinked copy of a file may share
    * its blocks with that file and still need them moved onto a third.
    */
@@ -349,6 +350,12 @@ public final class DedupePlanner {
         end = offset + length;
         counted = Math.max(counted, end);
         if (length < minMatch && !(cut == 0 && (f.has(PlanKeys.WHOLE_FILE) || f.has(PlanKeys.JOINED)))) continue;
+        if (index.dedupedBefore(f.src(), srcOffset, dst, offset, length)) {
+          // The kernel said SAME for this range before and neither file changed, though FIEMAP cannot show it
+          // (compressed or inline data): shared.
+          totals.alreadySharedBytes += length;
+          continue;
+        }
         ranges.put(PlanKeys.range(new DupeRange(f.src(), srcOffset, dst, offset, length)), new byte[0]);
         if (byDest != null) byDest.put(PlanKeys.destRange(dst, offset), PlanKeys.destValue(length, f.src(), srcOffset));
         totals.ranges++;

@@ -513,6 +513,23 @@ public final class BlockIndex implements AutoCloseable {
     }
   }
 
+  /**
+   * As {@link #dedupedBefore(FileRecord, long, FileRecord, long, long)}, by the files' ids: their records are read
+   * only where a dedupe of this range is remembered (rarely: compressed or inline data).
+   */
+  public boolean dedupedBefore(FileId src, long srcOffset, FileId dst, long dstOffset, long length) throws IndexException {
+    if (done == null) return false;
+    byte[] v;
+    try {
+      v = db.get(done, Codec.doneKey(src, srcOffset, dst, dstOffset, length));
+    } catch (RocksDBException e) {
+      throw translate("read", e);
+    }
+    if (v == null) return false;
+    Optional<FileRecord> s = get(src), d = get(dst);
+    return s.isPresent() && d.isPresent() && java.util.Arrays.equals(v, Codec.doneValue(s.get(), d.get()));
+  }
+
   /** How many dedupes are remembered ({@link #rememberDeduped}), for tests. */
   long rememberedDedupes() throws IndexException {
     long n = 0;
