@@ -261,10 +261,11 @@ public final class DedupePlanner {
    */
   void extend(Spill pairs, Spill found, MatchExtender extender, java.util.function.BooleanSupplier stop)
       throws java.io.IOException {
+    RunFound out = new RunFound(found, extender);
     try (Spill.Cursor c = pairs.cursor()) {
       PlanKeys.Pair run = null;
       int runFlags = 0;
-      boolean flipped = false, mixed = false;
+      boolean flipped = false;
       java.util.ArrayDeque<MatchExtender.Match> ahead = new java.util.ArrayDeque<>(); // this run's matches not yet passed
       FileRecord dst = null, src = null;
       for (; c.valid() && !stop.getAsBoolean(); c.next()) {
@@ -272,13 +273,16 @@ public final class DedupePlanner {
         int flags = PlanKeys.flagsOf(c.value());
         boolean fresh = !p.sameRun(run);
         if (fresh) {
+          out.flush();
           run = p;
           flipped = p.dst().compareTo(p.src()) < 0 && pairs.containsPrefix(PlanKeys.run(p.src(), p.dst(), -p.delta()));
           runFlags = flipped ? flags & ~PlanKeys.SHADOW : flags; // SHADOW spoke of the other file
-          mixed = (runFlags & PlanKeys.SHARED) == 0 && (pairs.containsPrefix(PlanKeys.sharedRun(p.dst(), p.src(), p.delta()))
-              || flipped && pairs.containsPrefix(PlanKeys.sharedRun(p.src(), p.dst(), -p.delta())));
+          // the anchors turned around here are shared in part if the other way's are
+          out.mixed = flipped && (runFlags & PlanKeys.SHARED) == 0
+              && pairs.containsPrefix(PlanKeys.sharedRun(p.src(), p.dst(), -p.delta()));
           ahead.clear();
         }
+        if ((flags & PlanKeys.SHARED) != 0 && (runFlags & PlanKeys.SHARED) == 0) out.mixed = true;
         if (flipped) {
           p = new PlanKeys.Pair(p.src(), p.dst(), -p.delta(), p.srcOffset());
           flags &= ~PlanKeys.SHADOW;
@@ -289,7 +293,7 @@ public final class DedupePlanner {
         boolean shared = (runFlags & PlanKeys.SHARED) != 0;
         if (fresh) {
           for (MatchExtender.Match m : extender.sameOffsets(dst, src, p.delta(), !shared)) {
-            emit(found, p, m, dst, runFlags, mixed ? extender : null);
+            out.add(p, m, dst, runFlags);
             ahead.add(m);
           }
         }
@@ -297,9 +301,40 @@ public final class DedupePlanner {
         if (!ahead.isEmpty() && ahead.peekFirst().dstOffset() <= p.dstOffset()) continue; // inside a run found
         MatchExtender.Match m = extender.extend(dst, src, p.dstOffset(), p.srcOffset(), PlanKeys.intOf(c.value()), !shared);
         if (m == null) continue;
-        emit(found, p, m, dst, shared ? runFlags : flags & ~PlanKeys.SHARED, mixed ? extender : null);
+        out.add(p, m, dst, shared ? runFlags : flags & ~PlanKeys.SHARED);
         ahead.addFirst(m);
       }
+      out.flush();
+    }
+  }
+
+  /**
+   * The runs found for one (dst, src, delta), held until its last anchor: whether it is shared in part (an unshared
+   * first anchor, a shared one after it) is known only then, and such a run's matches are cut by the files' extent
+   * maps before they are recorded.
+   */
+  private static final class RunFound {
+    private record Held(PlanKeys.Pair p, MatchExtender.Match m, FileRecord dst, int flags) {}
+
+    private final Spill found;
+    private final MatchExtender extender;
+    private final List<Held> held = new java.util.ArrayList<>();
+    boolean mixed;
+
+    RunFound(Spill found, MatchExtender extender) {
+      this.found = found;
+      this.extender = extender;
+    }
+
+    void add(PlanKeys.Pair p, MatchExtender.Match m, FileRecord dst, int flags) {
+      held.add(new Held(p, m, dst, flags));
+    }
+
+    /** Records the run's matches (the extender still holds its two files), then starts the next run. */
+    void flush() throws java.io.IOException {
+      for (Held h : held) emit(found, h.p(), h.m(), h.dst(), h.flags(), mixed ? extender : null);
+      held.clear();
+      mixed = false;
     }
   }
 

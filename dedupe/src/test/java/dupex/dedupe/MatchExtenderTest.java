@@ -42,14 +42,18 @@ class MatchExtenderTest {
   }
 
   FileRecord file(String name, byte[] data) throws Exception {
+    return put(index, name, data, BS);
+  }
+
+  FileRecord put(BlockIndex into, String name, byte[] data, int blockSize) throws Exception {
     BytePath path = BytePath.of("/data/" + name);
     FakeKernel.Node n = kernel.write(path, data);
-    int blocks = FileScan.blockCount(data.length, BS);
+    int blocks = FileScan.blockCount(data.length, blockSize);
     long[] hashes = new long[blocks];
     for (int i = 0; i < blocks; i++) {
-      hashes[i] = BlockHasher.hash(ByteBuffer.wrap(data), i * BS, (int) Math.min(BS, data.length - (long) i * BS));
+      hashes[i] = BlockHasher.hash(ByteBuffer.wrap(data), i * blockSize, (int) Math.min(blockSize, data.length - (long) i * blockSize));
     }
-    return index.put(new FileScan(new FileId(FakeKernel.DEVICE, n.inode), List.of(path), data.length, n.mtimeNs, n.ctimeNs, BS,
+    return into.put(new FileScan(new FileId(FakeKernel.DEVICE, n.inode), List.of(path), data.length, n.mtimeNs, n.ctimeNs, blockSize,
         hashes, new long[blocks], Samples.NONE), null, 1);
   }
 
@@ -99,6 +103,44 @@ class MatchExtenderTest {
     assertEquals(List.of(new MatchExtender.Match(0, 0, BS), new MatchExtender.Match(2 * BS, 2 * BS, 4 * BS),
         new MatchExtender.Match(7 * BS, 7 * BS, BS)), extender.sameOffsets(b, a, 0, false), "without reading: whole blocks");
     assertEquals(List.of(), extender.sameOffsets(b, a, K4, true), "not a whole number of blocks apart: for anchors");
+  }
+
+  /**
+   * A clone edited in several blocks in a row: every block is compared, not only those next to a run of equal
+   * hashes (the middle one of three was never read), both where the gap is small enough to be read whole and where
+   * the equal bytes reaching each block's edge lead into the next.
+   */
+  @Test
+  void editsInSeveralBlocksInARowCostOnlyTheir4KiB() throws Exception {
+    for (int edited : new int[] {3, MatchExtender.SMALL_GAP + 2}) {
+      byte[] data = Fixtures.randomBytes(20 + edited, 16 * BS);
+      byte[] copy = data.clone();
+      for (int b = 3; b < 3 + edited; b++) with(copy, b * BS + K4, Fixtures.randomBytes(40 + b, K4));
+      FileRecord a = file("a" + edited, data), b = file("b" + edited, copy);
+      List<MatchExtender.Match> expected = new java.util.ArrayList<>();
+      long from = 0;
+      for (int blk = 3; blk < 3 + edited; blk++) {
+        expected.add(new MatchExtender.Match(from, from, (long) blk * BS + K4 - from));
+        from = (long) blk * BS + 2 * K4;
+      }
+      expected.add(new MatchExtender.Match(from, from, 16L * BS - from));
+      assertEquals(expected, extender.sameOffsets(b, a, 0, true), edited + " blocks in a row");
+    }
+  }
+
+  /** Blocks larger than the largest read (16 MiB): the buffers grow to a block. */
+  @Test
+  void aBlockLargerThanTheLargestReadIsComparedWhole() throws Exception {
+    int big = 16 << 20;
+    try (BlockIndex large = BlockIndex.open(dir.resolve("large"), new IndexSettings(big));
+         MatchExtender ex = new MatchExtender(large, new ScannedFiles(large, kernel, DedupeListener.NONE, new DedupeCounters()), big)) {
+      large.beginRun();
+      byte[] data = Fixtures.randomBytes(30, 2 * big);
+      byte[] copy = with(data.clone(), big + (4 << 20), Fixtures.randomBytes(31, K4));
+      FileRecord a = put(large, "big-a", data, big), b = put(large, "big-b", copy, big);
+      assertEquals(List.of(new MatchExtender.Match(0, 0, big + (4 << 20)),
+          new MatchExtender.Match(big + (4 << 20) + K4, big + (4 << 20) + K4, big - (4 << 20) - K4)), ex.sameOffsets(b, a, 0, true));
+    }
   }
 
   @Test
