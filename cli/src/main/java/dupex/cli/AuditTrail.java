@@ -8,15 +8,19 @@ import dupex.dedupe.RunListener;
 import dupex.linux.BytePath;
 import dupex.scanner.ScanCounters;
 import dupex.scanner.SkipReason;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What a dedupe changed, file by file: every range whose extents the kernel changed, with its source. Kept for the
  * JSON summary ("changes", consecutive ranges of one file and source merged) and appended to --log FILE as JSON
- * lines the moment they happen, so a killed run's log is true up to its last line.
+ * lines the moment they happen, so a killed run's log is true up to its last line. The summary's entries wait in
+ * a temporary file, unlinked as soon as it is made (nothing is left behind, even by a kill -9), and are streamed
+ * into the JSON: a run that changes millions of ranges holds one in memory (30,000 held as a list and a JSON string
+ * were 28 MiB of a run's peak memory).
  */
 final class AuditTrail {
   /** One changed range: {@code length} bytes at {@code offset} of {@code path}, now sharing {@code source}'s. */
@@ -24,7 +28,9 @@ final class AuditTrail {
 
   private final PrintWriter log;
   private final boolean keep;
-  private List<Entry> entries = new ArrayList<>();
+  private Changes changes;
+  /** The last entry, held back while the next one may extend it. */
+  private Entry last;
 
   /** A trail that appends to {@code log} (null: none) and keeps the entries when {@code keep}. */
   AuditTrail(PrintWriter log, boolean keep) {
@@ -32,15 +38,22 @@ final class AuditTrail {
     this.keep = keep;
   }
 
-  /** The entries of the run so far, and a fresh list for the next filesystem's run (null when not kept). */
-  List<Entry> take() {
+  /** The entries of the run so far (null when not kept); the next filesystem's run starts a new set. */
+  synchronized Changes take() {
     if (!keep) return null;
-    List<Entry> out = entries;
-    entries = new ArrayList<>();
-    return out;
+    try {
+      if (changes == null) changes = new Changes();
+      if (last != null) changes.write(last);
+      last = null;
+      Changes out = changes;
+      changes = null;
+      return out.done();
+    } catch (IOException e) {
+      throw new UncheckedIOException("the run's list of changes (temporary file): " + e.getMessage(), e);
+    }
   }
 
-  void add(String filesystem, DedupeListener.Change c) {
+  synchronized void add(String filesystem, DedupeListener.Change c) {
     if (log != null) {
       ObjectNode line = Json.MAPPER.createObjectNode();
       line.put("time", Instant.now().toString());
@@ -61,14 +74,110 @@ final class AuditTrail {
       }
     }
     if (!keep) return;
-    Entry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
     boolean follows = last != null && last.action().equals(c.action()) && last.path().equals(c.path())
         && java.util.Objects.equals(last.source(), c.source()) && last.offset() + last.length() == c.offset()
         && (c.source() == null || last.sourceOffset() + last.length() == c.sourceOffset());
     if (follows) {
-      entries.set(entries.size() - 1, new Entry(last.action(), last.path(), last.offset(), last.length() + c.length(), last.source(), last.sourceOffset()));
-    } else {
-      entries.add(new Entry(c.action(), c.path(), c.offset(), c.length(), c.source(), c.sourceOffset()));
+      last = new Entry(last.action(), last.path(), last.offset(), last.length() + c.length(), last.source(), last.sourceOffset());
+      return;
+    }
+    try {
+      if (last != null) {
+        if (changes == null) changes = new Changes();
+        changes.write(last);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("the run's list of changes (temporary file): " + e.getMessage(), e);
+    }
+    last = new Entry(c.action(), c.path(), c.offset(), c.length(), c.source(), c.sourceOffset());
+  }
+
+  /**
+   * A run's changes, in a temporary file: written once, then read as often as the JSON is written (Jackson streams
+   * them, {@link Changes.Writer}). Close it once printed.
+   */
+  @com.fasterxml.jackson.databind.annotation.JsonSerialize(using = Changes.Writer.class)
+  static final class Changes implements AutoCloseable {
+    private final java.nio.channels.FileChannel file;
+    private final java.io.DataOutputStream out;
+    private long count;
+
+    private Changes() throws IOException {
+      java.nio.file.Path p = java.nio.file.Files.createTempFile("dupex-changes", ".bin");
+      try {
+        file = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+      } finally {
+        java.nio.file.Files.delete(p);
+      }
+      out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(file), 1 << 16));
+    }
+
+    long size() {
+      return count;
+    }
+
+    private void write(Entry e) throws IOException {
+      out.writeUTF(e.action());
+      bytes(e.path());
+      out.writeLong(e.offset());
+      out.writeLong(e.length());
+      out.writeBoolean(e.source() != null);
+      if (e.source() != null) {
+        bytes(e.source());
+        out.writeLong(e.sourceOffset());
+      }
+      count++;
+    }
+
+    private void bytes(BytePath p) throws IOException {
+      byte[] b = p.bytes();
+      out.writeInt(b.length);
+      out.write(b);
+    }
+
+    private Changes done() throws IOException {
+      out.flush();
+      return this;
+    }
+
+    @Override
+    public void close() throws IOException {
+      file.close();
+    }
+
+    /** Visits every entry in order. */
+    void forEach(java.util.function.Consumer<Entry> action) throws IOException {
+      java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+          java.nio.channels.Channels.newInputStream(file.position(0)), 1 << 16));
+      for (long i = 0; i < count; i++) {
+        String act = in.readUTF();
+        BytePath path = BytePath.of(in.readNBytes(in.readInt()));
+        long offset = in.readLong(), length = in.readLong();
+        boolean hasSource = in.readBoolean();
+        BytePath source = hasSource ? BytePath.of(in.readNBytes(in.readInt())) : null;
+        action.accept(new Entry(act, path, offset, length, source, hasSource ? in.readLong() : 0));
+      }
+    }
+
+    /** Writes the changes as a JSON array, one entry at a time. */
+    static final class Writer extends com.fasterxml.jackson.databind.JsonSerializer<Changes> {
+      @Override
+      public void serialize(Changes c, com.fasterxml.jackson.core.JsonGenerator g,
+                            com.fasterxml.jackson.databind.SerializerProvider provider) throws IOException {
+        g.writeStartArray();
+        try {
+          c.forEach(e -> {
+            try {
+              provider.defaultSerializeValue(e, g);
+            } catch (IOException x) {
+              throw new UncheckedIOException(x);
+            }
+          });
+        } catch (UncheckedIOException x) {
+          throw x.getCause();
+        }
+        g.writeEndArray();
+      }
     }
   }
 

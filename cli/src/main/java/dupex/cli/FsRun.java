@@ -14,7 +14,7 @@ import java.util.List;
  * filesystem whose run failed (its index locked or corrupt, it cannot dedupe, ...), the exit code and message.
  */
 record FsRun(String filesystem, String type, List<BytePath> roots, Path index, @JsonUnwrapped RunResult result,
-             Failure failure, List<AuditTrail.Entry> changes) {
+             Failure failure, AuditTrail.Changes changes) {
   /** Why a filesystem's run ended early: the exit code it gives the command, and the message on stderr. */
   record Failure(int exitCode, String message) {}
 
@@ -24,6 +24,11 @@ record FsRun(String filesystem, String type, List<BytePath> roots, Path index, @
 
   FsRun(String filesystem, String type, List<BytePath> roots, Path index, RunResult result, Failure failure) {
     this(filesystem, type, roots, index, result, failure, null);
+  }
+
+  /** The same run without its list of changes (which can be long: it is streamed into the JSON summary only). */
+  FsRun withoutChanges() {
+    return changes == null ? this : new FsRun(filesystem, type, roots, index, result, failure, null);
   }
   ScanTotals scan() {
     return result == null ? null : result.scan();

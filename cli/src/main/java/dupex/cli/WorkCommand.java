@@ -118,8 +118,20 @@ abstract class WorkCommand implements Callable<Integer> {
     int code = firstFailure != null ? firstFailure.exitCode()
         : session.cancelled().getAsBoolean() ? ExitCode.INTERRUPTED
         : runs.stream().anyMatch(r -> r.failures() > 0) ? ExitCode.SKIPPED : ExitCode.OK;
-    finish(runs, started);
-    if (output.json) printJson(runs, started, code);
+    try {
+      finish(runs, started);
+      if (output.json) printJson(runs, started, code);
+    } finally {
+      for (FsRun r : runs) {
+        if (r.changes() != null) {
+          try {
+            r.changes().close();
+          } catch (IOException e) {
+            // an unlinked temporary file: nothing is left behind
+          }
+        }
+      }
+    }
     return code;
   }
 
@@ -147,7 +159,7 @@ abstract class WorkCommand implements Callable<Integer> {
 
   /** Keeps the run's summary (without the report's details) in the index, for status. */
   private void remember(BlockIndex index, FsRun run) throws IndexException {
-    ObjectNode last = Json.MAPPER.valueToTree(run);
+    ObjectNode last = Json.MAPPER.valueToTree(run.withoutChanges());
     last.remove("largest");
     last.remove("directories");
     last.remove("tree");
@@ -183,11 +195,14 @@ abstract class WorkCommand implements Callable<Integer> {
     double elapsed = Duration.between(started, Instant.now()).toMillis() / 1000.0;
     var summary = new Summary(Json.SCHEMA, spec.name(), mode() != Pipeline.Mode.DEDUPE, Main.version(), started.toString(),
         elapsed, peakRssBytes(), runs, code);
+    java.io.PrintWriter out = spec.commandLine().getOut();
     try {
-      spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(summary));
-    } catch (JsonProcessingException e) {
+      // streamed: a dedupe's list of changes can be long (AuditTrail.Changes)
+      Json.MAPPER.writer().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, summary);
+    } catch (IOException e) {
       throw new CliException(ExitCode.SOFTWARE, "cannot write the JSON summary: " + e.getMessage(), e);
     }
-    spec.commandLine().getOut().flush();
+    out.println();
+    out.flush();
   }
 }
