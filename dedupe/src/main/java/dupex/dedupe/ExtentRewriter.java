@@ -74,11 +74,12 @@ final class ExtentRewriter {
 
   /**
    * Frees the extents this run moved references out of, where every reference left can move to a copy; each file
-   * is reopened and checked first. Stops between extents when {@code cancelled}.
+   * is reopened and checked first, and copied through {@code buffer} (asked for at the first copy). Stops between
+   * extents when {@code cancelled}.
    *
    * @return files whose layout changed
    */
-  List<FileId> rewriteAll(ScannedFiles files, ByteBuffer buffer, long roundLength, DedupeCounters counters,
+  List<FileId> rewriteAll(ScannedFiles files, java.util.function.Supplier<ByteBuffer> buffer, long roundLength, DedupeCounters counters,
                           java.util.function.BooleanSupplier cancelled) throws IOException {
     before.clear();
     if (unprivileged) {
@@ -102,7 +103,7 @@ final class ExtentRewriter {
               + references.describe(p.by()) + " (path from the filesystem's top-level subvolume) references it too");
         }
       } else if (fate instanceof SharedExtent.Rewrite r) {
-        rewrite(e, r, files, buffer, roundLength, counters, changed);
+        rewrite(e, r, files, buffer.get(), roundLength, counters, changed);
       }
     }
     candidates.clear();

@@ -176,13 +176,18 @@ public final class RangeDeduper {
     return sameRanges != null;
   }
 
+  /** The rewrites' read buffer, made at the first (8 MiB, zeroed: resident once made). */
+  private ByteBuffer prefetch() {
+    if (prefetch == null) prefetch = ByteBuffer.allocateDirect((8 << 20) + 4096).alignedSlice(4096);
+    return prefetch;
+  }
+
   /** Measures free space before the first change, and opens what the calls record. */
   private void begin() throws IOException {
     if (sameRanges != null) return;
     fsBefore = kernel.syncedFsStat();
     sameRanges = index.openSpill("same");
     if (options.rewrites().enabled() && fsBefore.isBtrfs()) {
-      prefetch = ByteBuffer.allocateDirect((8 << 20) + 4096).alignedSlice(4096);
       rewriter = new ExtentRewriter(options.rewrites(), kernel, new ExtentReferences(index, kernel, subvolumes), listener);
     }
   }
@@ -198,7 +203,7 @@ public final class RangeDeduper {
       // Even past the deadline: the copies are what makes this run's partial dedupes free space.
       if (rewriter != null && !cancelled.getAsBoolean()) {
         long t = System.nanoTime();
-        touched.addAll(rewriter.rewriteAll(files, prefetch, options.roundLength(), counters, cancelled));
+        touched.addAll(rewriter.rewriteAll(files, this::prefetch, options.roundLength(), counters, cancelled));
         busyNanos += System.nanoTime() - t;
       }
     } finally {
