@@ -42,7 +42,7 @@ public final class RangeDeduper {
   /** Guards the counters, {@link #touched} and progress: jobs run on several threads ({@link JobScheduler}). */
   private final Object lock = new Object();
   private final Set<FileId> touched = new TreeSet<>();
-  /** The btrfs rewrites' buffer (they run on one thread, after the jobs); allocated with the rewriter. */
+  /** The btrfs rewrites' buffer (they run on one thread, after the jobs); allocated at the first. */
   private ByteBuffer prefetch;
   /** Each job thread's buffer for reading ranges into the page cache before a call. */
   private final ThreadLocal<ByteBuffer> warmBuffer =
@@ -188,7 +188,7 @@ public final class RangeDeduper {
     fsBefore = kernel.syncedFsStat();
     sameRanges = index.openSpill("same");
     if (options.rewrites().enabled() && fsBefore.isBtrfs()) {
-      rewriter = new ExtentRewriter(options.rewrites(), kernel, new ExtentReferences(index, kernel, subvolumes), listener);
+      rewriter = new ExtentRewriter(options.rewrites(), kernel, new ExtentReferences(index, kernel, subvolumes), listener, index);
     }
   }
 
@@ -211,7 +211,11 @@ public final class RangeDeduper {
         refreshLayouts();
         rememberSameRanges();
       } finally {
-        sameRanges.close();
+        try {
+          sameRanges.close();
+        } finally {
+          if (rewriter != null) rewriter.close();
+        }
       }
     }
     // Measured once the filesystem has settled, so what is reported is what statfs then shows (XFS frees late).
@@ -228,6 +232,7 @@ public final class RangeDeduper {
     } finally {
       try {
         sameRanges.close();
+        if (rewriter != null) rewriter.close();
       } catch (IndexException e) {
         // likewise
       }

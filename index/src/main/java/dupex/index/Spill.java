@@ -69,6 +69,18 @@ public final class Spill implements AutoCloseable {
     return new Cursor(store, it);
   }
 
+  /** Opens a cursor at the first entry at or after {@code from}, in key order. Close it before the spill. */
+  public Cursor cursor(byte[] from) throws IndexException {
+    try {
+      flushBatch();
+    } catch (RocksDBException e) {
+      throw store.translate("spill", e);
+    }
+    RocksIterator it = db.newIterator(cf);
+    it.seek(from);
+    return new Cursor(store, it);
+  }
+
   /** Whether {@code key} was put. */
   public boolean contains(byte[] key) throws IndexException {
     try {
