@@ -3,11 +3,11 @@ package dupex.dedupe;
 import dupex.index.BlockIndex;
 import dupex.index.FileRecord;
 import dupex.index.IndexException;
+import dupex.index.Spill;
 import dupex.linux.DedupeNotSupportedException;
 import dupex.linux.DedupeOutcome;
 import dupex.linux.DedupeTarget;
 import dupex.linux.Errno;
-import dupex.linux.Extent;
 import dupex.linux.NativeIOException;
 import dupex.linux.OpenFile;
 import dupex.linux.Reopened;
@@ -20,8 +20,6 @@ import java.nio.ByteBuffer;
 import dupex.linux.Root;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -39,9 +37,10 @@ public final class RangeDeduper {
   private final Kernel kernel;
   private final DedupeCounters counters = new DedupeCounters();
   private final ScannedFiles files;
-  /** Guards the counters, {@link #touched} and progress: jobs run on several threads ({@link JobScheduler}). */
+  /** Guards the counters and progress: jobs run on several threads ({@link JobScheduler}). */
   private final Object lock = new Object();
-  private final Set<FileId> touched = new TreeSet<>();
+  /** The files whose extents changed since the last layout refresh (spilled: one per destination); null until begun. */
+  private Spill touched;
   /** The btrfs rewrites' buffer (they run on one thread, after the jobs); allocated at the first. */
   private ByteBuffer prefetch;
   /** Each job thread's buffer for reading ranges into the page cache before a call. */
@@ -50,7 +49,7 @@ public final class RangeDeduper {
   private final int threads;
   private ExtentRewriter rewriter;
   /** Ranges the kernel said SAME for in this run (spilled: bounded memory); null until the first change. */
-  private dupex.index.Spill sameRanges;
+  private Spill sameRanges;
   private dupex.linux.FsStat fsBefore;
   /** Time spent sharing: during the scan, the dedupe phase, the btrfs rewrites. */
   private long busyNanos;
@@ -168,7 +167,10 @@ public final class RangeDeduper {
   /** Records where the blocks of the files changed so far are now, so a plan made next sees them shared. */
   void settle() throws IOException {
     refreshLayouts();
-    touched.clear();
+    if (touched != null) {
+      touched.close();
+      touched = index.openSpill("touched");
+    }
   }
 
   /** Whether the pass has begun: a share was tried, so {@link #finish} has what to report. */
@@ -187,6 +189,7 @@ public final class RangeDeduper {
     if (sameRanges != null) return;
     fsBefore = kernel.syncedFsStat();
     sameRanges = index.openSpill("same");
+    touched = index.openSpill("touched");
     if (options.rewrites().enabled() && fsBefore.isBtrfs()) {
       rewriter = new ExtentRewriter(options.rewrites(), kernel, new ExtentReferences(index, kernel, subvolumes), listener, index);
     }
@@ -203,7 +206,7 @@ public final class RangeDeduper {
       // Even past the deadline: the copies are what makes this run's partial dedupes free space.
       if (rewriter != null && !cancelled.getAsBoolean()) {
         long t = System.nanoTime();
-        touched.addAll(rewriter.rewriteAll(files, this::prefetch, options.roundLength(), counters, cancelled));
+        for (FileId id : rewriter.rewriteAll(files, this::prefetch, options.roundLength(), counters, cancelled)) touch(id);
         busyNanos += System.nanoTime() - t;
       }
     } finally {
@@ -214,7 +217,11 @@ public final class RangeDeduper {
         try {
           sameRanges.close();
         } finally {
-          if (rewriter != null) rewriter.close();
+          try {
+            touched.close();
+          } finally {
+            if (rewriter != null) rewriter.close();
+          }
         }
       }
     }
@@ -232,6 +239,7 @@ public final class RangeDeduper {
     } finally {
       try {
         sameRanges.close();
+        touched.close();
         if (rewriter != null) rewriter.close();
       } catch (IndexException e) {
         // likewise
@@ -322,8 +330,8 @@ public final class RangeDeduper {
     synchronized (lock) {
       counters.bytesDeduped += out.bytes();
       if (out.bytes() > 0) {
-        touched.add(dest.id());
-        touched.add(src.id()); // its extents are shared now: its recorded layout says so too
+        touch(dest.id());
+        touch(src.id()); // its extents are shared now: its recorded layout says so too
       }
       if (out instanceof DedupeOutcome.Differs) counters.rangesDiffered++;
     }
@@ -408,10 +416,15 @@ public final class RangeDeduper {
    * nothing, and finds no layout moved behind its back. A few files at once: each is an open, a statx and an extent
    * map (300,000 small files, XFS: 3 s on one thread).
    */
+  private void touch(FileId id) throws IndexException {
+    touched.put(PlanKeys.file(id), new byte[0]);
+  }
+
   private void refreshLayouts() throws IOException {
-    try (dupex.index.TaskPool pool = new dupex.index.TaskPool(REFRESH_THREADS)) {
-      for (FileId id : touched) {
-        if (!pool.ok()) break;
+    if (touched == null) return;
+    try (dupex.index.TaskPool pool = new dupex.index.TaskPool(REFRESH_THREADS); Spill.Cursor c = touched.cursor()) {
+      for (; c.valid() && pool.ok(); c.next()) {
+        FileId id = PlanKeys.destFile(c.key());
         pool.submit(() -> refreshLayout(id));
       }
       pool.finish();
