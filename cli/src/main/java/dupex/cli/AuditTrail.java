@@ -32,22 +32,25 @@ final class AuditTrail {
   /** The last entry, held back while the next one may extend it. */
   private Entry last;
 
-  /** A trail that appends to {@code log} (null: none) and keeps the entries when {@code keep}. */
-  AuditTrail(PrintWriter log, boolean keep) {
+  /**
+   * A trail that appends to {@code log} (null: none) and keeps the entries when {@code keep}, in a temporary file
+   * made now: a directory where none can be made fails the command before it starts, not at its first change.
+   */
+  AuditTrail(PrintWriter log, boolean keep) throws IOException {
     this.log = log;
     this.keep = keep;
+    if (keep) changes = new Changes();
   }
 
   /** The entries of the run so far (null when not kept); the next filesystem's run starts a new set. */
   synchronized Changes take() {
     if (!keep) return null;
     try {
-      if (changes == null) changes = new Changes();
       if (last != null) changes.write(last);
       last = null;
-      Changes out = changes;
-      changes = null;
-      return out.done();
+      Changes out = changes.done();
+      changes = new Changes();
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException("the run's list of changes (temporary file): " + e.getMessage(), e);
     }
@@ -82,10 +85,7 @@ final class AuditTrail {
       return;
     }
     try {
-      if (last != null) {
-        if (changes == null) changes = new Changes();
-        changes.write(last);
-      }
+      if (last != null) changes.write(last);
     } catch (IOException e) {
       throw new UncheckedIOException("the run's list of changes (temporary file): " + e.getMessage(), e);
     }

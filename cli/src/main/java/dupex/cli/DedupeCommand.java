@@ -59,7 +59,12 @@ final class DedupeCommand extends WorkCommand {
         throw new CliException(ExitCode.IO_ERROR, "cannot open the log " + log + ": " + e.getMessage(), e);
       }
     }
-    return new AuditTrail(logWriter, output.json);
+    try {
+      return new AuditTrail(logWriter, output.json);
+    } catch (java.io.IOException e) {
+      throw new CliException(ExitCode.IO_ERROR, "cannot make a temporary file for the JSON summary's list of changes in "
+          + System.getProperty("java.io.tmpdir") + " (set DUPEX_TMPDIR): " + e.getMessage(), e);
+    }
   }
 
   @Override

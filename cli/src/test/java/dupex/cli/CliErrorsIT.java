@@ -36,6 +36,22 @@ class CliErrorsIT {
     }
   }
 
+  /** The JSON summary's list of changes waits in a temporary file: where none can be made, the run does not start. */
+  @Test
+  void aDedupeWithJsonWhoseTemporaryDirectoryCannotBeWrittenFailsBeforeItStarts() throws Exception {
+    try (LoopFs fs = LoopFs.create(LoopFs.Kind.XFS, "CliErrorsIT-tmpdir")) {
+      Path a = Fixtures.writeRandom(fs.root().resolve("a"), 2, 1 << 20);
+      Path b = Fixtures.writeRandom(fs.root().resolve("b"), 2, 1 << 20);
+      Path missing = index.resolve("no-such-dir");
+      Launcher.Result r = Launcher.finish(Launcher.start(List.of("env", "DUPEX_TMPDIR=" + missing), "dedupe", "--json",
+          "--index", index.toString(), fs.root().toString()));
+      assertEquals(ExitCode.IO_ERROR, r.code(), r.toString());
+      assertTrue(r.err().startsWith("dupex: cannot make a temporary file for the JSON summary's list of changes in " + missing
+          + " (set DUPEX_TMPDIR)"), r.err());
+      assertEquals(0, Fixtures.sharedBytes(a) + Fixtures.sharedBytes(b), "nothing was deduped");
+    }
+  }
+
   @Test
   void tmpfsCannotDedupe() throws Exception {
     LoopFs.requireAvailable(LoopFs.Kind.EXT4);
