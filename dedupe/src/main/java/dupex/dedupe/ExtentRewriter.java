@@ -141,23 +141,23 @@ final class ExtentRewriter implements AutoCloseable {
     // The dedupe's new references reach the extent tree when its transaction commits: read them after that.
     if (candidates.count() > 0) kernel.syncedFsStat();
     try (Spill.Cursor cursor = candidates.cursor()) {
-    for (; cursor.valid(); cursor.next()) {
-      Candidate c = candidate(cursor.key(), cursor.value());
-      if (cancelled.getAsBoolean()) break; // SIGINT/SIGTERM: between extents, every file as it was or fully remapped
-      SharedExtent e = references.of(c.extent());
-      SharedExtent.Fate fate = e.fate(policy);
-      if (fate instanceof SharedExtent.Pinned p) {
-        counters.extentsPinned++;
-        counters.bytesPinned += e.diskLength();
-        var rec = files.record(c.dest());
-        if (rec != null) {
-          files.report(rec, SkipReason.PINNED, "a " + e.diskLength() + "-byte extent it used stays: "
-              + references.describe(p.by()) + " (path from the filesystem's top-level subvolume) references it too");
+      for (; cursor.valid(); cursor.next()) {
+        Candidate c = candidate(cursor.key(), cursor.value());
+        if (cancelled.getAsBoolean()) break; // SIGINT/SIGTERM: between extents, every file as it was or fully remapped
+        SharedExtent e = references.of(c.extent());
+        SharedExtent.Fate fate = e.fate(policy);
+        if (fate instanceof SharedExtent.Pinned p) {
+          counters.extentsPinned++;
+          counters.bytesPinned += e.diskLength();
+          var rec = files.record(c.dest());
+          if (rec != null) {
+            files.report(rec, SkipReason.PINNED, "a " + e.diskLength() + "-byte extent it used stays: "
+                + references.describe(p.by()) + " (path from the filesystem's top-level subvolume) references it too");
+          }
+        } else if (fate instanceof SharedExtent.Rewrite r) {
+          rewrite(e, r, files, buffer.get(), roundLength, counters, changed);
         }
-      } else if (fate instanceof SharedExtent.Rewrite r) {
-        rewrite(e, r, files, buffer.get(), roundLength, counters, changed);
       }
-    }
     }
     return new ArrayList<>(changed);
   }
