@@ -2,6 +2,7 @@ package dupex.dedupe;
 
 import dupex.index.BlockIndex;
 import dupex.index.FileRecord;
+import dupex.index.IndexException;
 import dupex.index.Spill;
 import dupex.linux.BtrfsTree;
 import dupex.linux.Errno;
@@ -12,8 +13,6 @@ import dupex.scanner.FileId;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import dupex.index.TaskPool;
 
@@ -59,7 +58,16 @@ final class BtrfsFreedEstimate {
    * planned copies): 4 s on one thread, mostly the kernel's tree searches; so a few files and extents at once.
    */
   Estimate estimate(Spill byDest) throws IOException {
-    Map<Long, Candidate> candidates = new TreeMap<>();
+    try (Spill candidates = index.openSpill("estimate")) {
+      return estimate(byDest, candidates);
+    }
+  }
+
+  /**
+   * {@code candidates} receives, spilled (its size grows with the plan), one entry per planned range and extent it
+   * lies in: diskBytenr(8) file(16) offset(8) -> diskLength(8) compressed(1) length(8).
+   */
+  private Estimate estimate(Spill byDest, Spill candidates) throws IOException {
     AtomicLong unknown = new AtomicLong();
     try (TaskPool pool = new TaskPool(THREADS); Spill.Cursor c = byDest.cursor()) {
       FileId file = null;
@@ -82,10 +90,25 @@ final class BtrfsFreedEstimate {
     }
     AtomicLong freed = new AtomicLong(unknown.get()), pinned = new AtomicLong();
     // Extent references are in the extent tree only once the transaction that made them commits.
-    if (!candidates.isEmpty()) kernel.syncedFsStat();
-    try (TaskPool pool = new TaskPool(THREADS)) {
-      for (Candidate cand : candidates.values()) {
-        if (!pool.ok()) break;
+    if (candidates.count() > 0) kernel.syncedFsStat();
+    try (TaskPool pool = new TaskPool(THREADS); Spill.Cursor c = candidates.cursor()) {
+      Candidate next = null;
+      for (boolean more = true; more && pool.ok(); ) {
+        more = c.valid();
+        java.nio.ByteBuffer k = more ? java.nio.ByteBuffer.wrap(c.key()) : null, v = more ? java.nio.ByteBuffer.wrap(c.value()) : null;
+        long bytenr = more ? k.getLong() : -1;
+        if (next != null && next.extent().bytenr() == bytenr) {
+          next.moves().add(new Move(PlanKeys.destFile(java.util.Arrays.copyOfRange(c.key(), 8, 24)), k.getLong(24), v.getLong(9)));
+          c.next();
+          continue;
+        }
+        Candidate cand = next; // every move into this extent is in: estimate it
+        if (more) {
+          next = new Candidate(new ExtentReferences.DiskExtent(bytenr, v.getLong(0), v.get(8) != 0), new ArrayList<>());
+          next.moves().add(new Move(PlanKeys.destFile(java.util.Arrays.copyOfRange(c.key(), 8, 24)), k.getLong(24), v.getLong(9)));
+          c.next();
+        }
+        if (cand == null) continue;
         pool.submit(() -> {
           SharedExtent e = references.of(cand.extent());
           for (Move m : cand.moves()) e = e.without(m.file(), m.offset(), m.length());
@@ -99,7 +122,7 @@ final class BtrfsFreedEstimate {
     return new Estimate(freed.get(), pinned.get());
   }
 
-  private void collectLater(TaskPool pool, FileId file, List<Planned> ranges, Map<Long, Candidate> candidates, AtomicLong unknown) {
+  private void collectLater(TaskPool pool, FileId file, List<Planned> ranges, Spill candidates, AtomicLong unknown) {
     pool.submit(() -> unknown.addAndGet(collect(file, ranges, candidates)));
   }
 
@@ -107,7 +130,7 @@ final class BtrfsFreedEstimate {
    * Adds the extents a destination's planned ranges lie in to {@code candidates}; returns the planned bytes of a
    * file whose extents cannot be read (gone, changed, not root): counted as they are, the dedupe will find out.
    */
-  private long collect(FileId id, List<Planned> ranges, Map<Long, Candidate> candidates) throws IOException {
+  private long collect(FileId id, List<Planned> ranges, Spill candidates) throws IOException {
     long planned = ranges.stream().mapToLong(Planned::length).sum();
     FileRecord rec = index.get(id).orElse(null);
     if (rec == null) return planned;
@@ -120,13 +143,12 @@ final class BtrfsFreedEstimate {
       return planned;
     }
     // Both lists are in file order: one pass.
-    synchronized (candidates) {
-      addCandidates(id, ranges, items, candidates);
-    }
+    addCandidates(id, ranges, items, candidates);
     return 0;
   }
 
-  private static void addCandidates(FileId id, List<Planned> ranges, List<BtrfsTree.FileExtent> items, Map<Long, Candidate> candidates) {
+  private static void addCandidates(FileId id, List<Planned> ranges, List<BtrfsTree.FileExtent> items, Spill candidates)
+      throws IndexException {
     int i = 0;
     for (Planned r : ranges) {
       long end = DupeRange.blockEnd(r.offset() + r.length());
@@ -134,8 +156,9 @@ final class BtrfsFreedEstimate {
       for (int j = i; j < items.size() && items.get(j).logical() < end; j++) {
         BtrfsTree.FileExtent x = items.get(j);
         if (!ExtentReferences.DiskExtent.freeable(x)) continue;
-        candidates.computeIfAbsent(x.diskBytenr(), b -> new Candidate(ExtentReferences.DiskExtent.of(x), new ArrayList<>()))
-            .moves().add(new Move(id, r.offset(), end - r.offset()));
+        candidates.put(java.nio.ByteBuffer.allocate(32).putLong(x.diskBytenr()).put(PlanKeys.file(id)).putLong(r.offset()).array(),
+            java.nio.ByteBuffer.allocate(17).putLong(x.diskLength()).put((byte) (x.compression() != 0 ? 1 : 0))
+                .putLong(end - r.offset()).array());
       }
     }
   }
