@@ -92,34 +92,31 @@ final class BtrfsFreedEstimate {
     // Extent references are in the extent tree only once the transaction that made them commits.
     if (candidates.count() > 0) kernel.syncedFsStat();
     try (TaskPool pool = new TaskPool(THREADS); Spill.Cursor c = candidates.cursor()) {
-      Candidate next = null;
-      for (boolean more = true; more && pool.ok(); ) {
-        more = c.valid();
-        java.nio.ByteBuffer k = more ? java.nio.ByteBuffer.wrap(c.key()) : null, v = more ? java.nio.ByteBuffer.wrap(c.value()) : null;
-        long bytenr = more ? k.getLong() : -1;
-        if (next != null && next.extent().bytenr() == bytenr) {
-          next.moves().add(new Move(PlanKeys.destFile(java.util.Arrays.copyOfRange(c.key(), 8, 24)), k.getLong(24), v.getLong(9)));
-          c.next();
-          continue;
+      Candidate cand = null; // the extent being read back, with the moves into it so far
+      for (; c.valid() && pool.ok(); c.next()) {
+        java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(c.key()), v = java.nio.ByteBuffer.wrap(c.value());
+        long bytenr = k.getLong();
+        if (cand == null || cand.extent().bytenr() != bytenr) {
+          if (cand != null) estimateLater(pool, cand, freed, pinned);
+          cand = new Candidate(new ExtentReferences.DiskExtent(bytenr, v.getLong(0), v.get(8) != 0), new ArrayList<>());
         }
-        Candidate cand = next; // every move into this extent is in: estimate it
-        if (more) {
-          next = new Candidate(new ExtentReferences.DiskExtent(bytenr, v.getLong(0), v.get(8) != 0), new ArrayList<>());
-          next.moves().add(new Move(PlanKeys.destFile(java.util.Arrays.copyOfRange(c.key(), 8, 24)), k.getLong(24), v.getLong(9)));
-          c.next();
-        }
-        if (cand == null) continue;
-        pool.submit(() -> {
-          SharedExtent e = references.of(cand.extent());
-          for (Move m : cand.moves()) e = e.without(m.file(), m.offset(), m.length());
-          SharedExtent.Fate fate = e.fate(rewrites);
-          freed.addAndGet(fate.freed());
-          if (fate instanceof SharedExtent.Pinned) pinned.addAndGet(e.diskLength());
-        });
+        cand.moves().add(new Move(PlanKeys.destFile(java.util.Arrays.copyOfRange(c.key(), 8, 24)), k.getLong(24), v.getLong(9)));
       }
+      if (cand != null && pool.ok()) estimateLater(pool, cand, freed, pinned);
       pool.finish();
     }
     return new Estimate(freed.get(), pinned.get());
+  }
+
+  /** Decides, on the pool, what becomes of one extent once every planned range in it has moved. */
+  private void estimateLater(TaskPool pool, Candidate cand, AtomicLong freed, AtomicLong pinned) {
+    pool.submit(() -> {
+      SharedExtent e = references.of(cand.extent());
+      for (Move m : cand.moves()) e = e.without(m.file(), m.offset(), m.length());
+      SharedExtent.Fate fate = e.fate(rewrites);
+      freed.addAndGet(fate.freed());
+      if (fate instanceof SharedExtent.Pinned) pinned.addAndGet(e.diskLength());
+    });
   }
 
   private void collectLater(TaskPool pool, FileId file, List<Planned> ranges, Spill candidates, AtomicLong unknown) {

@@ -346,12 +346,12 @@ public final class DedupePlanner {
       found.put(PlanKeys.found(p.dst(), m.dstOffset(), flags, p.src(), m.srcOffset()), PlanKeys.longValue(m.length()));
       return;
     }
-    List<MatchExtender.Piece> pieces = byLayout.byLayout(m);
-    for (MatchExtender.Piece piece : pieces) {
-      MatchExtender.Match part = piece.match();
-      int f = piece.shared() ? flags | PlanKeys.SHARED
-          : pieces.size() == 1 ? flags : (flags & ~PlanKeys.WHOLE_FILE) | PlanKeys.JOINED;
-      found.put(PlanKeys.found(p.dst(), part.dstOffset(), f, p.src(), part.srcOffset()), PlanKeys.longValue(part.length()));
+    List<SameBlocks.Part> parts = byLayout.byLayout(m);
+    for (SameBlocks.Part part : parts) {
+      int f = part.shared() ? flags | PlanKeys.SHARED
+          : parts.size() == 1 ? flags : (flags & ~PlanKeys.WHOLE_FILE) | PlanKeys.JOINED;
+      found.put(PlanKeys.found(p.dst(), m.dstOffset() + part.offset(), f, p.src(), m.srcOffset() + part.offset()),
+          PlanKeys.longValue(part.length()));
     }
   }
 

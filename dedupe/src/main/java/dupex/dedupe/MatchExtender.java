@@ -141,23 +141,16 @@ final class MatchExtender implements AutoCloseable {
     return edges;
   }
 
-  /** A piece of a match: on the same physical bytes in both files already, or not. */
-  record Piece(Match match, boolean shared) {}
-
   /**
    * Cuts {@code m} (between the files last given) where dst's bytes go from being on src's physical bytes already to
-   * not, by both files' extent maps as they are now; the whole match, unshared, if either cannot be opened as
-   * scanned (the dedupe will say why).
+   * not, by both files' extent maps as they are now (parts at offsets from the match's start); the whole match,
+   * unshared, if either cannot be opened as scanned (the dedupe will say why).
    */
-  java.util.List<Piece> byLayout(Match m) throws IndexException, NativeIOException {
-    if (files == null || !open()) return java.util.List.of(new Piece(m, false));
+  java.util.List<SameBlocks.Part> byLayout(Match m) throws IndexException, NativeIOException {
+    if (files == null || !open()) return java.util.List.of(new SameBlocks.Part(0, m.length(), false));
     if (dstExtents == null) dstExtents = dstOpen.file().extents(false);
     if (srcExtents == null) srcExtents = srcOpen == dstOpen ? dstExtents : srcOpen.file().extents(false);
-    java.util.List<Piece> out = new java.util.ArrayList<>();
-    for (SameBlocks.Part p : SameBlocks.parts(dstExtents, m.dstOffset(), srcExtents, m.srcOffset(), m.length())) {
-      out.add(new Piece(new Match(m.dstOffset() + p.offset(), m.srcOffset() + p.offset(), p.length()), p.shared()));
-    }
-    return out;
+    return SameBlocks.parts(dstExtents, m.dstOffset(), srcExtents, m.srcOffset(), m.length());
   }
 
   /** Sorts matches of one delta and joins those that touch or overlap. */

@@ -7,11 +7,7 @@ import java.util.List;
 /** Which parts of two equal-length file ranges map to the same physical bytes already, from their extent maps. */
 final class SameBlocks {
   /** A part of both ranges, {@code offset} bytes from their starts: on the same physical bytes, or not. */
-  record Part(long offset, long length, boolean shared) {
-    long end() {
-      return offset + length;
-    }
-  }
+  record Part(long offset, long length, boolean shared) {}
 
   private SameBlocks() {}
 

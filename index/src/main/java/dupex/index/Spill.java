@@ -59,14 +59,7 @@ public final class Spill implements AutoCloseable {
 
   /** Opens a cursor at the first entry, in key order. Close it before the spill. */
   public Cursor cursor() throws IndexException {
-    try {
-      flushBatch();
-    } catch (RocksDBException e) {
-      throw store.translate("spill", e);
-    }
-    RocksIterator it = db.newIterator(cf);
-    it.seekToFirst();
-    return new Cursor(store, it);
+    return cursor(new byte[0]);
   }
 
   /** Opens a cursor at the first entry at or after {@code from}, in key order. Close it before the spill. */
