@@ -90,7 +90,8 @@ public final class IndexUpdater {
     long epoch = index.beginRun();
     boolean complete = true;
     ThreadPoolExecutor pool = newPool();
-    try (TreeWalker walker = new TreeWalker(options, listener, counters)) {
+    TreeWalker walker = new TreeWalker(options, listener, counters);
+    try {
       for (Root root : roots) {
         long minSize = options.minSize() > 0 ? options.minSize() : root.directory().fsStat().blockSize();
         walker.walk(root, minSize, entry -> {

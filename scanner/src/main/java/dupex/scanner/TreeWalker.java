@@ -7,17 +7,11 @@ import dupex.linux.NativeIOException;
 import dupex.linux.Root;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -25,27 +19,20 @@ import java.util.function.Consumer;
  * by directory descriptors: each directory is listed by bytes and its entries stat'ed and opened relative to it
  * ({@link Directory}), so any name the kernel accepts is found whatever the locale, and a directory swapped for a
  * symlink mid-walk is not entered. Never opens a file: FIFOs, sockets and devices are seen by their type and
- * skipped. Large directories are stat'ed in parallel; the order of what it emits does not depend on it. A file
+ * skipped. Directories are read ahead of the walk by several threads ({@link ReadAhead}); the order of what it emits
+ * does not depend on it. A file
  * with several hard links is emitted once, with all its paths, when its last link is found (or at the end).
  */
-public final class TreeWalker implements AutoCloseable {
-  /** Directories with fewer entries are stat'ed by the walking thread alone. */
-  static final int PARALLEL_STAT_MIN = 64;
+public final class TreeWalker {
   private final ScanListener listener;
   private final ScanCounters counters;
   private final List<Glob> nameExcludes = new ArrayList<>();
   private final List<Glob> pathExcludes = new ArrayList<>();
-  private final ExecutorService pool;
   private final int parallelism;
 
-  /** A walker that stats large directories with {@code options.threads()} threads; close it when done. */
+  /** A walker that reads directories ahead of itself with {@code options.threads()} threads. */
   public TreeWalker(ScanOptions options, ScanListener listener, ScanCounters counters) {
     this.parallelism = options.threads();
-    this.pool = parallelism > 1 ? Executors.newFixedThreadPool(parallelism, r -> {
-      Thread t = new Thread(r, "dupex-stat");
-      t.setDaemon(true);
-      return t;
-    }) : null;
     this.listener = listener;
     this.counters = counters;
     for (String glob : options.excludes()) (glob.contains("/") ? pathExcludes : nameExcludes).add(Glob.compile(glob));
@@ -66,7 +53,11 @@ public final class TreeWalker implements AutoCloseable {
     } else {
       long device = top.stat().device();
       if (top.fsStat().isBtrfs()) noteSubvolume(top, device);
-      walkDirectory(root, top, device, minSize, links, sink);
+      try (ReadAhead ahead = new ReadAhead(parallelism, (dir, name) -> excluded(root, dir.path(), name))) {
+        ReadAhead.Listing listing = ahead.take(ahead.adopt(top, new int[0], false));
+        walkDirectory(root, ahead, listing, device, minSize, links, sink);
+        ahead.release(listing);
+      }
     }
     for (Pending p : links.values()) sink.accept(p.entry());
   }
@@ -77,56 +68,76 @@ public final class TreeWalker implements AutoCloseable {
     }
   }
 
-  private void walkDirectory(Root root, Directory dir, long device, long minSize, Map<FileId, Pending> links,
-                             Consumer<FileEntry> sink) {
-    List<Directory.Entry> entries;
-    try {
-      entries = new ArrayList<>(dir.entries());
-    } catch (NativeIOException e) {
-      skip(dir.path(), new Skip(SkipReason.UNREADABLE, "directory: " + e.getReason()));
+  /** Walks a listing the read-ahead made: reports what it skipped, emits its files and enters its subdirectories. */
+  private void walkDirectory(Root root, ReadAhead ahead, ReadAhead.Listing listing, long device, long minSize,
+                             Map<FileId, Pending> links, Consumer<FileEntry> sink) {
+    Directory dir = listing.dir;
+    if (listing.listError != null) {
+      skip(dir.path(), new Skip(SkipReason.UNREADABLE, "directory: " + listing.listError.getReason()));
       return;
     }
-    entries.sort((a, b) -> Arrays.compareUnsigned(a.name(), b.name()));
-    entries.removeIf(e -> {
-      if (!excluded(root, dir.path(), e.name())) return false;
-      skip(dir.path().resolve(e.name()), new Skip(SkipReason.EXCLUDED, ""));
-      return true;
-    });
-    Lstat[] stats = stat(dir, entries);
-    for (int i = 0; i < entries.size(); i++) {
-      BytePath child = dir.path().resolve(entries.get(i).name());
-      if (stats[i].error() != null) {
-        skip(child, Skip.of(stats[i].error()));
+    for (byte[] name : listing.excluded) skip(dir.path().resolve(name), new Skip(SkipReason.EXCLUDED, ""));
+    for (int i = 0; i < listing.entries.size(); i++) {
+      byte[] name = listing.entries.get(i).name();
+      BytePath child = dir.path().resolve(name);
+      ReadAhead.Lstat stat = listing.stats[i];
+      if (stat.error() != null) {
+        skip(child, Skip.of(stat.error()));
         continue;
       }
-      FileStat st = stats[i].stat();
+      FileStat st = stat.stat();
       if (st.isDirectory()) {
-        enter(root, dir, entries.get(i).name(), st, device, minSize, links, sink);
+        enter(root, ahead, listing, i, st, device, minSize, links, sink);
       } else {
         visit(child, st, device, minSize, links, sink);
       }
     }
   }
 
-  /** Opens a subdirectory through its parent (never following a symlink) and walks it if it is on this filesystem. */
-  private void enter(Root root, Directory parent, byte[] name, FileStat st, long device, long minSize,
+  /**
+   * Enters the subdirectory at entry {@code i} of {@code parent} if it is still the directory the parent's stat saw
+   * and on this filesystem: on the same device it was opened (never following a symlink) and read ahead; on
+   * another (a mount point, or a btrfs subvolume) it is opened here and read only if the filesystem is the same.
+   * Its descriptor is closed when the walk below it is done, or by the read-ahead if the walk fails.
+   */
+  private void enter(Root root, ReadAhead ahead, ReadAhead.Listing parent, int i, FileStat st, long device, long minSize,
                      Map<FileId, Pending> links, Consumer<FileEntry> sink) {
-    BytePath path = parent.path().resolve(name);
-    try (Directory child = parent.openDirectory(name)) {
-      FileStat now = child.stat();
-      if (now.device() != st.device() || now.inode() != st.inode()) {
-        skip(path, new Skip(SkipReason.VANISHED, "replaced by another directory during the walk"));
-        return;
+    byte[] name = parent.entries.get(i).name();
+    BytePath path = parent.dir.path().resolve(name);
+    ReadAhead.Listing child = parent.child(i);
+    Skip skip = null;
+    try {
+      if (st.device() != device) {
+        Directory opened = parent.dir.openDirectory(name);
+        child = ahead.adopt(opened, parent.childKey(i), true);
+        skip = crossing(parent.dir, opened, st);
       }
-      if (st.device() != device && !sameFilesystem(parent, child)) {
-        skip(path, new Skip(SkipReason.OTHER_FILESYSTEM, "mount point, not entered"));
-        return;
+      if (skip == null) {
+        ahead.take(child);
+        if (child.openError != null) throw child.openError;
+        if (child.replaced) skip = REPLACED;
       }
-      if (st.device() != device) noteSubvolume(child, st.device()); // a btrfs subvolume or snapshot
-      walkDirectory(root, child, st.device(), minSize, links, sink);
     } catch (NativeIOException e) {
-      skip(path, e.errno() == dupex.linux.Errno.EACCES ? new Skip(SkipReason.UNREADABLE, "directory: " + e.getReason()) : Skip.of(e));
+      skip = e.errno() == dupex.linux.Errno.EACCES ? new Skip(SkipReason.UNREADABLE, "directory: " + e.getReason()) : Skip.of(e);
     }
+    if (skip != null) {
+      skip(path, skip);
+    } else {
+      walkDirectory(root, ahead, child, st.device(), minSize, links, sink);
+    }
+    // not in a finally: if the walk below failed, threads may still be opening directories below this one
+    if (child != null) ahead.release(child);
+  }
+
+  private static final Skip REPLACED = new Skip(SkipReason.VANISHED, "replaced by another directory during the walk");
+
+  /** Why a directory on another device than its parent's is not entered, or null: it is a btrfs subvolume (noted). */
+  private Skip crossing(Directory parent, Directory child, FileStat st) throws NativeIOException {
+    FileStat now = child.stat();
+    if (now.device() != st.device() || now.inode() != st.inode()) return REPLACED;
+    if (!sameFilesystem(parent, child)) return new Skip(SkipReason.OTHER_FILESYSTEM, "mount point, not entered");
+    noteSubvolume(child, st.device()); // a btrfs subvolume or snapshot
+    return null;
   }
 
   private void noteSubvolume(Directory dir, long device) {
@@ -135,53 +146,6 @@ public final class TreeWalker implements AutoCloseable {
     } catch (NativeIOException e) {
       // not btrfs after all; its files simply cannot be named from an extent's references
     }
-  }
-
-  /** What lstat said of one directory entry: its stat, or why there is none. */
-  private record Lstat(FileStat stat, NativeIOException error) {
-    static Lstat of(Directory dir, byte[] name) {
-      try {
-        return new Lstat(dir.stat(name), null);
-      } catch (NativeIOException e) {
-        return new Lstat(null, e);
-      }
-    }
-  }
-
-  /**
-   * statx of a directory's entries, in their order. A large directory is stat'ed by several threads, since on a
-   * cold cache each stat waits for its inode to be read.
-   */
-  private Lstat[] stat(Directory dir, List<Directory.Entry> entries) {
-    Lstat[] out = new Lstat[entries.size()];
-    if (pool == null || entries.size() < PARALLEL_STAT_MIN) {
-      for (int i = 0; i < out.length; i++) out[i] = Lstat.of(dir, entries.get(i).name());
-      return out;
-    }
-    int chunk = Math.max(16, entries.size() / (parallelism * 4));
-    List<Future<?>> parts = new ArrayList<>();
-    for (int from = 0; from < out.length; from += chunk) {
-      int lo = from, hi = Math.min(out.length, from + chunk);
-      parts.add(pool.submit(() -> {
-        for (int i = lo; i < hi; i++) out[i] = Lstat.of(dir, entries.get(i).name());
-      }));
-    }
-    for (Future<?> f : parts) {
-      try {
-        f.get();
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("stat worker failed", e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CancellationException("interrupted");
-      }
-    }
-    return out;
-  }
-
-  @Override
-  public void close() {
-    if (pool != null) pool.shutdownNow();
   }
 
   private void visit(BytePath path, FileStat st, long device, long minSize, Map<FileId, Pending> links,

@@ -18,8 +18,8 @@ class TreeWalkerTest {
 
   private List<FileEntry> walk(ScanOptions options, ScanCounters counters, long minSize) throws Exception {
     List<FileEntry> out = new ArrayList<>();
-    try (TreeWalker w = new TreeWalker(options, ScanListener.NONE, counters); Root root = Fixtures.root(dir)) {
-      w.walk(root, minSize, out::add);
+    try (Root root = Fixtures.root(dir)) {
+      new TreeWalker(options, ScanListener.NONE, counters).walk(root, minSize, out::add);
     }
     return out;
   }
@@ -101,8 +101,8 @@ class TreeWalkerTest {
       ScanCounters c = new ScanCounters();
       List<BytePath> skipped = new ArrayList<>();
       List<FileEntry> files = new ArrayList<>();
-      try (TreeWalker w = new TreeWalker(ScanOptions.defaults(), (p, r, d) -> skipped.add(p), c); Root root = Fixtures.root(dir)) {
-        w.walk(root, 1, files::add);
+      try (Root root = Fixtures.root(dir)) {
+        new TreeWalker(ScanOptions.defaults(), (p, r, d) -> skipped.add(p), c).walk(root, 1, files::add);
       }
       if ("root".equals(System.getProperty("user.name"))) {
         assertEquals(2, files.size(), "root reads it anyway");
@@ -138,6 +138,59 @@ class TreeWalkerTest {
     Fixtures.write(dir.resolve("keep"), new byte[100]);
     ScanOptions o = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of("caf?.tmp"), 1);
     assertEquals(List.of(dir.resolve("keep")), walk(o, new ScanCounters(), 1).stream().map(f -> Path.of(f.path().toString())).toList());
+  }
+
+  /** Files below {@code d} in walk order: each directory's entries in byte order, subdirectories walked where met. */
+  private static void sorted(Path d, List<Path> out) throws java.io.IOException {
+    List<Path> entries;
+    try (var s = Files.list(d)) {
+      entries = s.sorted(java.util.Comparator.comparing(p -> p.getFileName().toString())).toList();
+    }
+    for (Path p : entries) {
+      if (Files.isDirectory(p)) sorted(p, out);
+      else out.add(p);
+    }
+  }
+
+  @Test
+  void aDeepTreeIsEmittedInWalkOrderWhateverTheThreads() throws Exception {
+    // "a" sorts before "a-b" and "a.c", and is walked whole before them, though "a/..." sorts after "a-b" as a string
+    for (String top : List.of("a", "a-b", "a.c", "b")) {
+      for (int i = 0; i < 9; i++) {
+        for (int j = 0; j < i % 4; j++) Fixtures.write(dir.resolve(top + "/d" + i + "/e" + j + "/f"), new byte[10]);
+        for (int j = 0; j < i; j++) Fixtures.write(dir.resolve(top + "/d" + i + "/g" + j), new byte[10]);
+      }
+    }
+    for (int i = 0; i < 3 * ReadAhead.CHUNK + 5; i++) Fixtures.write(dir.resolve(String.format("a-b/big/f%04d", i)), new byte[10]);
+    List<Path> expected = new ArrayList<>();
+    sorted(dir, expected);
+    for (int threads : new int[] {1, 2, 4, 16}) {
+      ScanOptions o = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of(), threads);
+      assertEquals(expected, walk(o, new ScanCounters(), 1).stream().map(f -> Path.of(f.path().toString())).toList(), threads + " threads");
+    }
+  }
+
+  @Test
+  void aWalkThatFailsLeavesNoDirectoryOpenAndNoThreadRunning() throws Exception {
+    for (int i = 0; i < 40; i++) {
+      for (int j = 0; j < 20; j++) Fixtures.write(dir.resolve("d" + i + "/e" + j + "/f"), new byte[10]);
+    }
+    long fds = openDescriptors();
+    int[] seen = {0};
+    try (Root root = Fixtures.root(dir)) {
+      org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CancellationException.class, () ->
+          new TreeWalker(ScanOptions.defaults(), ScanListener.NONE, new ScanCounters()).walk(root, 1, f -> {
+            if (++seen[0] == 100) throw new java.util.concurrent.CancellationException("stop");
+          }));
+    }
+    assertEquals(fds, openDescriptors(), "descriptors open after the walk failed");
+    assertEquals(0, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("dupex-list") && t.isAlive()).count());
+  }
+
+  private static long openDescriptors() throws java.io.IOException {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
   }
 
   @Test
