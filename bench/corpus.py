@@ -226,6 +226,9 @@ class Corpus:
 
 
 if __name__ == "__main__":
-    root = sys.argv[1]
-    scale = float(sys.argv[sys.argv.index("--size") + 1]) if "--size" in sys.argv else 1.0
-    print(json.dumps(Corpus(root, scale).build()))
+    import argparse
+    args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    args.add_argument("root", help="directory to write the corpus in (made if missing)")
+    args.add_argument("--size", type=float, default=1.0, help="scales every part; 1 = about 700 MiB of logical data")
+    a = args.parse_args()
+    print(json.dumps(Corpus(a.root, a.size).build()))

@@ -30,7 +30,7 @@ final class ScanArgs {
       description = "Skip files and directories whose name (or, with a /, whose path below PATH) matches. Repeatable.")
   List<String> excludes = new ArrayList<>();
 
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "4", description = "Files read at once. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "4", description = "Files read at once, and directories listed ahead of the walk. Default: ${DEFAULT-VALUE}.")
   int threads;
 
   /** Tests of a killed run: how much is hashed between two checkpoints (default 1 GiB, or 30 s). */
