@@ -3,17 +3,16 @@ package dupex.dedupe;
 import dupex.index.BlockIndex;
 import dupex.index.FileRecord;
 import dupex.index.IndexException;
+import dupex.index.Spill;
 import dupex.linux.BytePath;
 import dupex.scanner.FileId;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -53,8 +52,19 @@ final class PlanReport {
                        BooleanSupplier cancelled) throws IOException {
     PlanReport report = new PlanReport(index);
     Map<BytePath, Dir> dirs = new HashMap<>();
-    Set<FileId> files = new HashSet<>();
-    long[] counts = new long[5]; // whole sets, whole copies, whole bytes, partial ranges, partial bytes
+    long[] counts = new long[6]; // whole sets, whole copies, whole bytes, partial ranges, partial bytes, files
+    // the files holding duplicates, each counted once: as many as the tree has, so spilled, not kept in a set
+    try (Spill files = index.openSpill("report-files")) {
+      forEachJob(plan, files, dirs, counts, report, top, roots, cancelled);
+    }
+    report.breakdown = new RunResult.Breakdown(counts[5], counts[0], counts[1], counts[2], counts[3], counts[4]);
+    sortDirectories(report, dirs, top, order, treeTop);
+    return report;
+  }
+
+  /** Counts the plan's jobs into {@code counts} and {@code dirs}, and keeps the {@code top} first as the largest. */
+  private static void forEachJob(DedupePlan plan, Spill files, Map<BytePath, Dir> dirs, long[] counts, PlanReport report,
+                                 int top, List<BytePath> roots, BooleanSupplier cancelled) throws IOException {
     plan.forEachJob(job -> {
       FileRecord src = report.record(job.src());
       if (report.largest.size() < top) {
@@ -76,7 +86,8 @@ final class PlanReport {
           counts[4] += job.length();
         }
         if (rec == null) continue;
-        boolean first = files.add(d.file());
+        boolean first = files.add(PlanKeys.file(d.file()));
+        if (first) counts[5]++;
         BytePath p = rec.path(), parent = p.parent();
         Dir own = dirs.computeIfAbsent(parent, k -> new Dir());
         own.own += job.length();
@@ -90,7 +101,10 @@ final class PlanReport {
       if (wholeSet) counts[0]++;
       return !cancelled.getAsBoolean();
     });
-    report.breakdown = new RunResult.Breakdown(files.size(), counts[0], counts[1], counts[2], counts[3], counts[4]);
+  }
+
+  /** The largest directories by {@code order}, and the treemap's nodes. */
+  private static void sortDirectories(PlanReport report, Map<BytePath, Dir> dirs, int top, Pipeline.DirectoryOrder order, int treeTop) {
     Comparator<Map.Entry<BytePath, Dir>> bySubtree = Comparator.<Map.Entry<BytePath, Dir>>comparingLong(e -> e.getValue().subtree).reversed()
         .thenComparingInt(e -> e.getKey().bytes().length).thenComparing(Map.Entry::getKey);
     Comparator<Map.Entry<BytePath, Dir>> byOwn = Comparator.<Map.Entry<BytePath, Dir>>comparingLong(e -> e.getValue().own).reversed()
@@ -103,7 +117,6 @@ final class PlanReport {
       dirs.entrySet().stream().filter(e -> e.getValue().subtree > 0).sorted(bySubtree).limit(treeTop)
           .forEach(e -> report.tree.add(bytes(e.getKey(), e.getValue())));
     }
-    return report;
   }
 
   private static RunResult.DirBytes bytes(BytePath p, Dir d) {

@@ -84,6 +84,21 @@ public final class Spill implements AutoCloseable {
     }
   }
 
+  /** Puts {@code key} with an empty value unless it was put before; whether it was not (a set's add). */
+  public synchronized boolean add(byte[] key) throws IndexException {
+    try {
+      flushBatch();
+      if (db.get(cf, key) != null) return false;
+      db.put(cf, store.writeOptions, key, EMPTY);
+      count++;
+      return true;
+    } catch (RocksDBException e) {
+      throw store.translate("spill", e);
+    }
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+
   /** Whether some key starts with {@code prefix}. */
   public boolean containsPrefix(byte[] prefix) throws IndexException {
     try {

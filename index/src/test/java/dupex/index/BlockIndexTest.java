@@ -288,6 +288,15 @@ class BlockIndexTest {
   }
 
   @Test
+  void aSpillAddsEachKeyOnce() throws Exception {
+    try (BlockIndex index = BlockIndex.open(dir.resolve("idx"), new IndexSettings(BS)); Spill s = index.openSpill("t")) {
+      s.put(new byte[] {1}, new byte[0]); // still in the write batch: add must see it
+      assertEquals(List.of(false, true, false, true), List.of(s.add(new byte[] {1}), s.add(new byte[] {2}), s.add(new byte[] {2}), s.add(new byte[] {0})));
+      assertEquals(3, s.count());
+    }
+  }
+
+  @Test
   void directoriesAreCreatedPrivate() throws Exception {
     Path idx = dir.resolve("root/idx");
     BlockIndex.open(idx, new IndexSettings(BS)).close();
