@@ -21,7 +21,7 @@ public final class ExitCode {
         64   bad option or argument
         66   a path is missing or is not a file or directory
         69   the filesystem cannot dedupe (not btrfs, or XFS without reflink)
-        70   internal error (stack trace with -v)
+        70   internal error (stack trace with -v), or out of memory (raise DUPEX_HEAP)
         74   index I/O error, corruption or full disk (the message says what to do)
         75   index locked by another dupex run (use --wait to wait for it)
         77   permission denied

@@ -83,6 +83,14 @@ public final class Main implements Runnable {
     });
     try {
       return cl.execute(args);
+    } catch (OutOfMemoryError e) { // picocli hands on Errors: without this the JVM would exit 1, "some files skipped"
+      err.println("dupex: out of memory: the heap's ceiling is too small for this run (raise DUPEX_HEAP, default 256m;"
+          + " a directory of a million entries takes about 250 MB); the index keeps what was hashed up to its last checkpoint");
+      return ExitCode.SOFTWARE;
+    } catch (Error e) {
+      err.println("dupex: internal error: " + e + (verbose[0] ? "" : " (run with -v for the stack trace)"));
+      if (verbose[0]) e.printStackTrace(err);
+      return ExitCode.SOFTWARE;
     } finally {
       out.flush();
       err.flush();

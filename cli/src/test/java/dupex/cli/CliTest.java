@@ -306,6 +306,16 @@ class CliTest {
   }
 
   @Test
+  void runningOutOfMemoryIsAnInternalErrorNotExit1AndTheIndexStaysUsable() throws Exception {
+    CliRunner r = CliRunner.run(() -> {
+      throw new OutOfMemoryError("test");
+    }, "scan", "--index", index.toString(), data.toString());
+    assertEquals(ExitCode.SOFTWARE, r.code(), r.toString());
+    assertTrue(r.err().contains("dupex: out of memory") && r.err().contains("DUPEX_HEAP"), r.toString());
+    assertEquals(0, CliRunner.run("scan", "-q", "--index", index.toString(), data.toString()).code());
+  }
+
+  @Test
   void unitsParse() {
     assertEquals(131072, Units.parseSize("128K"));
     assertEquals(1 << 20, Units.parseSize("1MiB"));

@@ -70,8 +70,8 @@ final class ReadAhead implements AutoCloseable {
     boolean replaced;
     /** Listing it failed. */
     NativeIOException listError;
-    /** A bug met while reading it, rethrown to the walk. */
-    private RuntimeException bug;
+    /** A bug (or an Error such as running out of memory) met while reading it, rethrown to the walk. */
+    private Throwable bug;
     /** The entries walked, in byte order of names, and what lstat said of each. */
     List<Directory.Entry> entries = List.of();
     Lstat[] stats = new Lstat[0];
@@ -159,6 +159,7 @@ final class ReadAhead implements AutoCloseable {
         lock.notifyAll();
       }
     }
+    if (l.bug instanceof Error e) throw e; // out of memory on a reading thread: the walk's, too
     if (l.bug != null) throw new IllegalStateException("reading " + l.dir, l.bug);
     return l;
   }
@@ -209,7 +210,7 @@ final class ReadAhead implements AutoCloseable {
   private void read(Listing l) {
     try {
       readOrFail(l);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // never a reading thread gone and the walk waiting for it forever
       l.bug = e;
       l.done.countDown();
     }
@@ -266,7 +267,7 @@ final class ReadAhead implements AutoCloseable {
           try {
             stat(l, from, to);
             if (l.partsLeft.decrementAndGet() == 0) finish(l);
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) {
             l.bug = e;
             l.done.countDown();
           }

@@ -187,6 +187,20 @@ class TreeWalkerTest {
     assertEquals(0, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("dupex-list") && t.isAlive()).count());
   }
 
+  @Test
+  void anErrorOnAReadingThreadReachesTheWalkInsteadOfHangingIt() throws Exception {
+    Fixtures.write(dir.resolve("a/b/x"), new byte[10]);
+    ReadAhead.Filter failing = (d, name) -> {
+      if (name[0] == 'x') throw new OutOfMemoryError("test");
+      return false;
+    };
+    try (Root root = Fixtures.root(dir); ReadAhead ahead = new ReadAhead(2, failing)) {
+      ReadAhead.Listing a = ahead.take(ahead.take(ahead.adopt(root.directory(), new int[0], false)).child(0));
+      org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class, () ->
+          org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> ahead.take(a.child(0))));
+    }
+  }
+
   private static long openDescriptors() throws java.io.IOException {
     try (var s = Files.list(Path.of("/proc/self/fd"))) {
       return s.count();
