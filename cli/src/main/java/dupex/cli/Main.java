@@ -77,9 +77,7 @@ public final class Main implements Runnable {
         if (verbose[0] && c.getCause() != null) c.getCause().printStackTrace(err);
         return c.exitCode();
       }
-      err.println("dupex: internal error: " + ex + (verbose[0] ? "" : " (run with -v for the stack trace)"));
-      if (verbose[0]) ex.printStackTrace(err);
-      return ExitCode.SOFTWARE;
+      return internalError(ex, err, verbose[0]);
     });
     try {
       return cl.execute(args);
@@ -88,13 +86,17 @@ public final class Main implements Runnable {
           + " a directory of a million entries takes about 250 MB); the index keeps what was hashed up to its last checkpoint");
       return ExitCode.SOFTWARE;
     } catch (Error e) {
-      err.println("dupex: internal error: " + e + (verbose[0] ? "" : " (run with -v for the stack trace)"));
-      if (verbose[0]) e.printStackTrace(err);
-      return ExitCode.SOFTWARE;
+      return internalError(e, err, verbose[0]);
     } finally {
       out.flush();
       err.flush();
     }
+  }
+
+  private static int internalError(Throwable t, PrintWriter err, boolean verbose) {
+    err.println("dupex: internal error: " + t + (verbose ? "" : " (run with -v for the stack trace)"));
+    if (verbose) t.printStackTrace(err);
+    return ExitCode.SOFTWARE;
   }
 
   /** The command line, its commands created with {@code session}. */

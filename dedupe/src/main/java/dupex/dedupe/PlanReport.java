@@ -52,12 +52,12 @@ final class PlanReport {
                        BooleanSupplier cancelled) throws IOException {
     PlanReport report = new PlanReport(index);
     Map<BytePath, Dir> dirs = new HashMap<>();
-    long[] counts = new long[6]; // whole sets, whole copies, whole bytes, partial ranges, partial bytes, files
+    long[] counts = new long[5]; // whole sets, whole copies, whole bytes, partial ranges, partial bytes
     // the files holding duplicates, each counted once: as many as the tree has, so spilled, not kept in a set
     try (Spill files = index.openSpill("report-files")) {
       forEachJob(plan, files, dirs, counts, report, top, roots, cancelled);
+      report.breakdown = new RunResult.Breakdown(files.count(), counts[0], counts[1], counts[2], counts[3], counts[4]);
     }
-    report.breakdown = new RunResult.Breakdown(counts[5], counts[0], counts[1], counts[2], counts[3], counts[4]);
     sortDirectories(report, dirs, top, order, treeTop);
     return report;
   }
@@ -87,7 +87,6 @@ final class PlanReport {
         }
         if (rec == null) continue;
         boolean first = files.add(PlanKeys.file(d.file()));
-        if (first) counts[5]++;
         BytePath p = rec.path(), parent = p.parent();
         Dir own = dirs.computeIfAbsent(parent, k -> new Dir());
         own.own += job.length();

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ReadAhead implements AutoCloseable {
   /** Directories read ahead of the walk at most: enough to keep the threads busy, few descriptors. */
   static final int DIRECTORIES = 64;
-  /** Entries read ahead of the walk at most (each about 150 bytes held): a directory is read whole, so it may exceed this. */
+  /** Entries read ahead of the walk at most (each about 250 bytes held): a directory is read whole, so it may exceed this. */
   static final int ENTRIES = 16_384;
   /** A directory with more entries is stat'ed in parts of this many, by several threads. */
   static final int CHUNK = 128;
@@ -126,9 +126,9 @@ final class ReadAhead implements AutoCloseable {
     }
   }
 
-  /** A directory the walk opened itself (a root, or one on another device): read when taken. */
-  Listing adopt(Directory dir, int[] key, boolean owned) throws NativeIOException {
-    Listing l = new Listing(key, null, null, null, dir.stat().device(), dir, owned);
+  /** A directory the walk opened itself (a root, or one on another device), on {@code device}: read when taken. */
+  Listing adopt(Directory dir, long device, int[] key, boolean owned) {
+    Listing l = new Listing(key, null, null, null, device, dir, owned);
     if (owned) open.add(l);
     return l;
   }

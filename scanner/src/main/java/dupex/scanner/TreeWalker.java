@@ -54,7 +54,7 @@ public final class TreeWalker {
       long device = top.stat().device();
       if (top.fsStat().isBtrfs()) noteSubvolume(top, device);
       try (ReadAhead ahead = new ReadAhead(parallelism, (dir, name) -> excluded(root, dir.path(), name))) {
-        ReadAhead.Listing listing = ahead.take(ahead.adopt(top, new int[0], false));
+        ReadAhead.Listing listing = ahead.take(ahead.adopt(top, device, new int[0], false));
         walkDirectory(root, ahead, listing, device, minSize, links, sink);
         ahead.release(listing);
       }
@@ -109,7 +109,7 @@ public final class TreeWalker {
     try {
       if (st.device() != device) {
         Directory opened = parent.dir.openDirectory(name);
-        child = ahead.adopt(opened, parent.childKey(i), true);
+        child = ahead.adopt(opened, st.device(), parent.childKey(i), true);
         skip = crossing(parent.dir, opened, st);
       }
       if (skip == null) {

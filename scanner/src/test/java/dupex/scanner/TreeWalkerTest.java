@@ -195,7 +195,7 @@ class TreeWalkerTest {
       return false;
     };
     try (Root root = Fixtures.root(dir); ReadAhead ahead = new ReadAhead(2, failing)) {
-      ReadAhead.Listing a = ahead.take(ahead.take(ahead.adopt(root.directory(), new int[0], false)).child(0));
+      ReadAhead.Listing a = ahead.take(ahead.take(ahead.adopt(root.directory(), root.directory().stat().device(), new int[0], false)).child(0));
       org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class, () ->
           org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> ahead.take(a.child(0))));
     }
