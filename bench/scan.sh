@@ -62,12 +62,21 @@ for i in range(n):
     with open(os.path.join(d, f"f{i:07d}"), "wb") as f:
         f.write(data)
 PY
-drop; find_s=$(secs find "$mnt/tree" -type f)
 drop; tcat_s=$(secs sh -c "cd '$mnt/tree' && find . -type f -print0 | xargs -0 -P4 -n 256 cat > /dev/null")
 drop; tscan_s=$(secs "$here/dupex" scan -q --index "$work/index2" "$mnt/tree")
 drop; jvm_s=$(secs "$here/dupex" --version)
-drop; rescan_s=$(secs "$here/dupex" scan --json --index "$work/index2" "$mnt/tree")
-unchanged=$(json "['filesystems'][0]['scan']['filesUnchanged']")
+# Cold find and cold rescan three times each, alternating: the median of each, with the range (the disk's speed
+# moves within minutes).
+finds=(); rescans=()
+for i in 1 2 3; do
+  drop; finds+=("$(secs find "$mnt/tree" -type f)")
+  drop; rescans+=("$(secs "$here/dupex" scan --json --index "$work/index2" "$mnt/tree")")
+  unchanged=$(json "['filesystems'][0]['scan']['filesUnchanged']")
+done
+median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+range() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd-; }
+find_s=$(median "${finds[@]}"); rescan_s=$(median "${rescans[@]}")
+find_r=$(range "${finds[@]}"); rescan_r=$(range "${rescans[@]}")
 rescan_warm_s=$(secs "$here/dupex" scan -q --index "$work/index2" "$mnt/tree")
 drop; rereport_s=$(secs "$here/dupex" report --json --index "$work/index2" "$mnt/tree")
 estimate=$(json "['filesystems'][0]['plan']['estimatedFreedBytes']")
@@ -92,9 +101,9 @@ print(f"  cold dupex scan (whole run)   {scan_s:6.2f} s   {read_b / MiB / scan_s
 print(f"  cold dupex scan (scan phase)  {scan_phase:6.2f} s   {read_b / MiB / scan_phase:7.0f} MiB/s  = {100 * (alloc / scan_phase) / (alloc / cat_s):.0f}% of cat")
 print(f"  peak RSS of a full scan: {$rss / 1024:.0f} MiB")
 print(f"  index: {$idx_b} bytes for {$blocks} blocks = {$idx_b / max(1, $blocks):.0f} bytes per block")
-print(f"  tree of $files small files: cold find {$find_s:.2f} s, cold 4-stream cat {$tcat_s:.2f} s, JVM start {$jvm_s:.2f} s")
+print(f"  tree of $files small files: cold find {$find_s:.2f} s ($find_r), cold 4-stream cat {$tcat_s:.2f} s, JVM start {$jvm_s:.2f} s")
 print(f"    cold first scan              {$tscan_s:6.2f} s  = {$tscan_s / $tcat_s:.2f}x the cat")
-print(f"    rescan, cold ({$unchanged} unchanged) {$rescan_s:6.2f} s  = {$rescan_s / ($find_s + $jvm_s):.2f}x find + JVM start")
+print(f"    rescan, cold ({$unchanged} unchanged) {$rescan_s:6.2f} s  = {$rescan_s / ($find_s + $jvm_s):.2f}x find + JVM start (medians of 3; rescans $rescan_r s)")
 print(f"    rescan, warm                 {$rescan_warm_s:6.2f} s")
 print(f"    report over it, cold         {$rereport_s:6.2f} s")
 print(f"    first dedupe, cold, new index {$tdedupe_s:6.2f} s  = {$tdedupe_s / $tcat_s:.2f}x the cat (scan / plan / sharing: $dphases s)")

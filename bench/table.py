@@ -17,6 +17,20 @@ for line in open(facts_file):
 
 MiB = 1 << 20
 
+# Figures sampled several times (key1, key2, ... .wall): the median stands for them, the range beside it.
+for fs in fss:
+    for key in ("find", "rescan"):
+        walls = sorted(f[k] for k in f if k.startswith(f"{fs}.{key}") and k[len(f"{fs}.{key}"):-len(".wall")].isdigit()
+                       and k.endswith(".wall"))
+        if walls:
+            f[f"{fs}.{key}.wall"] = walls[len(walls) // 2]
+            f[f"{fs}.{key}.range"] = f"{walls[0]:.2f}-{walls[-1]:.2f}"
+
+
+def sampled(fs, key):
+    r = f.get(f"{fs}.{key}.range")
+    return f"{f[f'{fs}.{key}.wall']:.2f} s" + (f" ({r})" if r else "")
+
 
 def cpu_model():
     for line in open("/proc/cpuinfo"):
@@ -29,7 +43,7 @@ result = {"date": subprocess.run(["date", "-u", "+%Y-%m-%d %H:%M UTC"], capture_
           "machine": f"{os.cpu_count()} cores, {cpu_model()}, kernel {platform.release()}", "size": size, "filesystems": {}}
 result["duperemove"] = f.get("duperemove.version", "duperemove")
 lines = [f"dupex benchmark, {result['date']}, {result['machine']}, --size {size:g}, {result['duperemove']}", ""]
-hdr = f"{'':34}" + "".join(f"{fs:>26}" for fs in fss)
+hdr = f"{'':38}" + "".join(f"{fs:>26}" for fs in fss)
 lines.append(hdr)
 
 
@@ -40,7 +54,7 @@ def row(label, fn):
             cells.append(fn(fs))
         except KeyError:
             cells.append("-")
-    lines.append(f"{label:34}" + "".join(f"{c:>26}" for c in cells))
+    lines.append(f"{label:38}" + "".join(f"{c:>26}" for c in cells))
 
 
 g = lambda fs, k: f[f"{fs}.{k}"]
@@ -56,8 +70,8 @@ row("dupex freed (statfs)", lambda fs: f"{g(fs, 'dupex.freed') / MiB:.0f} MiB, {
 row("dupex deduped (logical)", lambda fs: f"{g(fs, 'dupex.deduped') / MiB:.0f} MiB")
 row("dupex second run", lambda fs: f"{g(fs, 'dupex2.wall'):.1f} s, {g(fs, 'dupex2.requests'):.0f} calls, {g(fs, 'dupex2.bytesRead'):.0f} B read")
 row("dupex second run: plan, maps read", lambda fs: f"{g(fs, 'dupex2.plan.seconds'):.2f} s, {g(fs, 'dupex2.layoutsRead'):.0f} maps")
-row("cold find (-printf %s)", lambda fs: f"{g(fs, 'find.wall'):.2f} s")
-row("dupex scan, nothing changed (cold)", lambda fs: f"{g(fs, 'rescan.wall'):.2f} s")
+row("cold find (-printf %s), median", lambda fs: sampled(fs, "find"))
+row("dupex rescan, unchanged, cold, median", lambda fs: sampled(fs, "rescan"))
 row("dupex --version (warm)", lambda fs: f"{g(fs, 'version.wall'):.2f} s")
 row("dupex index per hashed block", lambda fs: f"{g(fs, 'dupex.indexBytes') / max(1, g(fs, 'dupex.blocks')):.0f} B")
 row("dupex report estimate / freed", lambda fs: f"{g(fs, 'report.estimate') / MiB:.0f} / {g(fs, 'report.freedAfter') / MiB:.0f} MiB")
