@@ -83,7 +83,8 @@ public final class Main implements Runnable {
       return cl.execute(args);
     } catch (OutOfMemoryError e) { // picocli hands on Errors: without this the JVM would exit 1, "some files skipped"
       err.println("dupex: out of memory: the heap's ceiling is too small for this run (raise DUPEX_HEAP, default 256m;"
-          + " a directory of a million entries takes about 250 MB); the index keeps what was hashed up to its last checkpoint");
+          + " one directory's entries are held at once, about 10 bytes each beyond their names); the index keeps what was"
+          + " hashed up to its last checkpoint");
       return ExitCode.SOFTWARE;
     } catch (Error e) {
       return internalError(e, err, verbose[0]);

@@ -54,6 +54,20 @@ public final class Directory implements AutoCloseable {
   /** The entries, without "." and "..", in the order the filesystem returns them. */
   public List<Entry> entries() throws NativeIOException {
     List<Entry> out = new ArrayList<>();
+    forEachEntry((name, type) -> out.add(new Entry(name, type)));
+    return out;
+  }
+
+  /** Hears each entry of a directory read by {@link #forEachEntry}. */
+  public interface EntrySink {
+    void entry(byte[] name, int type);
+  }
+
+  /**
+   * Hands each entry but "." and ".." to {@code sink} as it is read, in the order the filesystem returns them:
+   * nothing is held per entry here, so a directory of millions costs what the sink keeps.
+   */
+  public void forEachEntry(EntrySink sink) throws NativeIOException {
     Pointer buf = DIRENTS.get(0);
     while (true) {
       long n = Native.LIBC.getdents64(handle.fd(), buf, DIRENT_BUFFER);
@@ -62,7 +76,7 @@ public final class Directory implements AutoCloseable {
         if (errno == Errno.EINTR) continue;
         throw new NativeIOException("getdents64", path.toString(), null, errno);
       }
-      if (n == 0) return out;
+      if (n == 0) return;
       // struct linux_dirent64: u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[] (NUL-terminated),
       // copied out at once: reading native memory byte by byte cost more than the call
       byte[] b = new byte[(int) n];
@@ -74,7 +88,7 @@ public final class Directory implements AutoCloseable {
         int len = 0;
         while (19 + len < reclen && b[at + 19 + len] != 0) len++;
         byte[] name = java.util.Arrays.copyOfRange(b, at + 19, at + 19 + len);
-        if (BytePath.isName(name)) out.add(new Entry(name, type));
+        if (BytePath.isName(name)) sink.entry(name, type);
         at += reclen;
       }
     }

@@ -21,15 +21,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (300,000 small files on XFS: 2.3 s with four threads against 7.3 s with one, in C). What is read ahead but not
  * yet walked stays within {@link #DIRECTORIES} directories and about {@link #ENTRIES} entries; the walk takes each
  * directory when it gets there, reading it itself if no thread has started it. Only directories on the same device
- * as their parent are read ahead: whether to cross into another one is the walk's decision.
+ * as their parent are read ahead: whether to cross into another one is the walk's decision. A directory's names are
+ * held whole (sorted, packed: {@link Names}), their stats only in parts of {@link #CHUNK} entries, at most
+ * {@link #WINDOW} parts ahead of the walk: a directory of millions of entries costs its names, not their stats.
  */
 final class ReadAhead implements AutoCloseable {
   /** Directories read ahead of the walk at most: enough to keep the threads busy, few descriptors. */
   static final int DIRECTORIES = 64;
-  /** Entries read ahead of the walk at most (each about 250 bytes held): a directory is read whole, so it may exceed this. */
+  /** Entries read ahead of the walk at most: a directory is listed whole, so it may exceed this. */
   static final int ENTRIES = 16_384;
-  /** A directory with more entries is stat'ed in parts of this many, by several threads. */
+  /** A directory's entries are stat'ed in parts of this many, by several threads when it has several parts. */
   static final int CHUNK = 128;
+  /** Parts of one directory stat'ed ahead of the walk at most (each entry's stat about 150 bytes held). */
+  static final int WINDOW = 16;
 
   /** Tells whether an entry of a directory is excluded from the walk (then it is neither stat'ed nor entered). */
   interface Filter {
@@ -61,7 +65,6 @@ final class ReadAhead implements AutoCloseable {
     private final long device;
     private final AtomicInteger state = new AtomicInteger(PENDING);
     private final CountDownLatch done = new CountDownLatch(1);
-    private final AtomicInteger partsLeft = new AtomicInteger();
     private boolean owned;
     private boolean readAhead;
     Directory dir;
@@ -71,13 +74,18 @@ final class ReadAhead implements AutoCloseable {
     /** Listing it failed. */
     NativeIOException listError;
     /** A bug (or an Error such as running out of memory) met while reading it, rethrown to the walk. */
-    private Throwable bug;
-    /** The entries walked, in byte order of names, and what lstat said of each. */
-    List<Directory.Entry> entries = List.of();
-    Lstat[] stats = new Lstat[0];
+    private volatile Throwable bug;
+    /** The names walked, in byte order. */
+    Names names = Names.NONE;
     /** The names --exclude took out, in byte order. */
-    List<byte[]> excluded = List.of();
-    private Listing[] children;
+    Names excluded = Names.NONE;
+    /** Per part of {@link #CHUNK} names: what lstat said of each, and its subdirectories; dropped once walked. */
+    private Lstat[][] stats;
+    private Listing[][] children;
+    private AtomicInteger[] partState;
+    private CountDownLatch[] partDone;
+    /** Parts handed to the threads so far (under the read-ahead's lock). */
+    private int partsQueued;
 
     private Listing(int[] key, Listing parent, byte[] name, FileStat expected, long device, Directory dir, boolean owned) {
       this.key = key;
@@ -96,11 +104,23 @@ final class ReadAhead implements AutoCloseable {
       return k;
     }
 
-    /** The subdirectory at entry {@code i}, not read yet unless read ahead; asked once (then forgotten here). */
+    /** The subdirectory at entry {@code i}, not read yet unless read ahead; asked once, after {@link #stat}. */
     Listing child(int i) {
-      Listing c = children[i];
-      children[i] = null;
+      Listing[] part = children[i / CHUNK];
+      Listing c = part[i % CHUNK];
+      part[i % CHUNK] = null;
       return c;
+    }
+
+    int parts() {
+      return (names.size() + CHUNK - 1) / CHUNK;
+    }
+
+    /** Parts whose stats are held now: those stat'ed and not yet walked past. */
+    int partsHeld() {
+      int n = 0;
+      for (Lstat[] p : stats) if (p != null) n++;
+      return n;
     }
   }
 
@@ -135,38 +155,57 @@ final class ReadAhead implements AutoCloseable {
 
   /** Waits until {@code l} is read, reading it on this thread if no other thread started it. */
   Listing take(Listing l) {
-    if (l.state.compareAndSet(Listing.PENDING, Listing.STARTED)) {
-      read(l);
-      while (l.done.getCount() > 0) { // stat its parts too
-        Runnable part;
-        synchronized (lock) {
-          part = parts.poll();
-        }
-        if (part == null) break;
-        part.run();
+    if (l.state.compareAndSet(Listing.PENDING, Listing.STARTED)) read(l);
+    await(l.done);
+    if (l.readAhead) {
+      synchronized (lock) {
+        aheadDirectories--;
+        aheadEntries -= l.names.size();
+        lock.notifyAll();
       }
     }
+    rethrow(l);
+    return l;
+  }
+
+  /**
+   * What lstat said of entry {@code i} of a listing the walk took, entries asked in order: waits for its part (statting
+   * it on this thread if no other thread started it), hands the part {@link #WINDOW} ahead to the threads, and drops
+   * the part before.
+   */
+  Lstat stat(Listing l, int i) {
+    int part = i / CHUNK;
+    if (i % CHUNK == 0) {
+      if (part > 0) {
+        l.stats[part - 1] = null;
+        l.children[part - 1] = null;
+      }
+      queueParts(l, part + WINDOW);
+      statPart(l, part);
+      await(l.partDone[part]);
+      rethrow(l);
+    }
+    return l.stats[part][i % CHUNK];
+  }
+
+  private static void await(CountDownLatch latch) {
     try {
-      l.done.await();
+      latch.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.util.concurrent.CancellationException("interrupted");
     }
-    if (l.readAhead) {
-      synchronized (lock) {
-        aheadDirectories--;
-        aheadEntries -= l.entries.size();
-        lock.notifyAll();
-      }
-    }
+  }
+
+  private static void rethrow(Listing l) {
     if (l.bug instanceof Error e) throw e; // out of memory on a reading thread: the walk's, too
     if (l.bug != null) throw new IllegalStateException("reading " + l.dir, l.bug);
-    return l;
   }
 
   /** The walk is done with {@code l} and everything below it: its descriptor is closed (unless the walk's caller owns it). */
   void release(Listing l) {
-    l.entries = List.of();
+    l.names = Names.NONE;
+    l.excluded = Names.NONE;
     l.stats = null;
     l.children = null;
     if (l.dir == null || !l.owned) return;
@@ -234,69 +273,81 @@ final class ReadAhead implements AutoCloseable {
         return;
       }
     }
-    List<Directory.Entry> entries;
+    Names names = new Names(), excluded = new Names();
     try {
-      entries = new ArrayList<>(l.dir.entries());
+      l.dir.forEachEntry((name, type) -> (filter.excluded(l.dir, name) ? excluded : names).add(name));
     } catch (NativeIOException e) {
       l.listError = e;
       finish(l);
       return;
     }
-    entries.sort((a, b) -> Arrays.compareUnsigned(a.name(), b.name()));
-    List<byte[]> excluded = new ArrayList<>();
-    entries.removeIf(e -> filter.excluded(l.dir, e.name()) && excluded.add(e.name()));
-    l.entries = entries;
-    l.excluded = excluded;
-    l.stats = new Lstat[entries.size()];
+    l.names = names.sorted();
+    l.excluded = excluded.sorted();
     if (l.readAhead) {
       synchronized (lock) {
-        aheadEntries += entries.size();
+        aheadEntries += l.names.size();
       }
     }
-    int n = (entries.size() + CHUNK - 1) / CHUNK;
-    if (n <= 1 || workers.size() < 2) {
-      stat(l, 0, entries.size());
-      finish(l);
-      return;
+    int n = l.parts();
+    l.stats = new Lstat[n][];
+    l.children = new Listing[n][];
+    l.partState = new AtomicInteger[n];
+    l.partDone = new CountDownLatch[n];
+    for (int i = 0; i < n; i++) {
+      l.partState[i] = new AtomicInteger(Listing.PENDING);
+      l.partDone[i] = new CountDownLatch(1);
     }
-    l.partsLeft.set(n);
+    if (n > 0) statPart(l, 0); // this thread's own first part; the next ones to the other threads
+    queueParts(l, WINDOW);
+    finish(l);
+  }
+
+  /** Hands the parts of {@code l} before {@code end} not handed yet to the threads. */
+  private void queueParts(Listing l, int end) {
     synchronized (lock) {
-      for (int i = 0; i < n; i++) {
-        int from = i * CHUNK, to = Math.min(entries.size(), from + CHUNK);
-        parts.add(() -> {
-          try {
-            stat(l, from, to);
-            if (l.partsLeft.decrementAndGet() == 0) finish(l);
-          } catch (RuntimeException | Error e) {
-            l.bug = e;
-            l.done.countDown();
-          }
-        });
+      int to = Math.min(end, l.parts());
+      if (l.partsQueued >= to) return;
+      for (int p = Math.max(l.partsQueued, 1); p < to; p++) {
+        int part = p;
+        parts.add(() -> statPart(l, part));
       }
+      l.partsQueued = to;
       lock.notifyAll();
     }
   }
 
-  private static void stat(Listing l, int from, int to) {
-    for (int i = from; i < to; i++) l.stats[i] = Lstat.of(l.dir, l.entries.get(i).name());
+  /** Stats one part of a listing unless another thread started it, then queues its subdirectories on this device. */
+  private void statPart(Listing l, int part) {
+    if (!l.partState[part].compareAndSet(Listing.PENDING, Listing.STARTED)) return;
+    try {
+      int from = part * CHUNK, to = Math.min(l.names.size(), from + CHUNK);
+      Lstat[] stats = new Lstat[to - from];
+      Listing[] children = new Listing[to - from];
+      List<Listing> same = new ArrayList<>();
+      for (int i = from; i < to; i++) {
+        byte[] name = l.names.get(i);
+        Lstat st = stats[i - from] = Lstat.of(l.dir, name);
+        if (st.stat() == null || !st.stat().isDirectory()) continue;
+        Listing c = children[i - from] = new Listing(l.childKey(i), l, name, st.stat(), st.stat().device(), null, false);
+        if (st.stat().device() == l.device) same.add(c);
+      }
+      l.stats[part] = stats;
+      l.children[part] = children;
+      if (!same.isEmpty()) {
+        synchronized (lock) {
+          pending.addAll(same);
+          lock.notifyAll();
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      l.bug = e;
+    } finally {
+      l.partDone[part].countDown();
+    }
   }
 
-  /** {@code l} is read: its subdirectories on the same device join the queue, and the walk may take it. */
+  /** {@code l} is listed (or could not be): the walk may take it. */
   private void finish(Listing l) {
-    l.children = new Listing[l.entries.size()];
-    List<Listing> same = new ArrayList<>();
-    for (int i = 0; i < l.children.length; i++) {
-      FileStat st = l.stats[i].stat();
-      if (st == null || !st.isDirectory()) continue;
-      l.children[i] = new Listing(l.childKey(i), l, l.entries.get(i).name(), st, st.device(), null, false);
-      if (st.device() == l.device) same.add(l.children[i]);
-    }
-    if (!same.isEmpty()) {
-      synchronized (lock) {
-        pending.addAll(same);
-        lock.notifyAll();
-      }
-    }
     l.done.countDown();
   }
 

@@ -76,11 +76,11 @@ public final class TreeWalker {
       skip(dir.path(), new Skip(SkipReason.UNREADABLE, "directory: " + listing.listError.getReason()));
       return;
     }
-    for (byte[] name : listing.excluded) skip(dir.path().resolve(name), new Skip(SkipReason.EXCLUDED, ""));
-    for (int i = 0; i < listing.entries.size(); i++) {
-      byte[] name = listing.entries.get(i).name();
+    for (int i = 0; i < listing.excluded.size(); i++) skip(dir.path().resolve(listing.excluded.get(i)), new Skip(SkipReason.EXCLUDED, ""));
+    for (int i = 0; i < listing.names.size(); i++) {
+      byte[] name = listing.names.get(i);
       BytePath child = dir.path().resolve(name);
-      ReadAhead.Lstat stat = listing.stats[i];
+      ReadAhead.Lstat stat = ahead.stat(listing, i);
       if (stat.error() != null) {
         skip(child, Skip.of(stat.error()));
         continue;
@@ -102,7 +102,7 @@ public final class TreeWalker {
    */
   private void enter(Root root, ReadAhead ahead, ReadAhead.Listing parent, int i, FileStat st, long device, long minSize,
                      Map<FileId, Pending> links, Consumer<FileEntry> sink) {
-    byte[] name = parent.entries.get(i).name();
+    byte[] name = parent.names.get(i);
     BytePath path = parent.dir.path().resolve(name);
     ReadAhead.Listing child = parent.child(i);
     Skip skip = null;

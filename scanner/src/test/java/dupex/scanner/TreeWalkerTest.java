@@ -1,6 +1,7 @@
 package dupex.scanner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dupex.linux.BytePath;
 import dupex.linux.Fixtures;
@@ -167,6 +168,35 @@ class TreeWalkerTest {
     for (int threads : new int[] {1, 2, 4, 16}) {
       ScanOptions o = new ScanOptions(ScanOptions.DEFAULT_BLOCK_SIZE, 0, List.of(), threads);
       assertEquals(expected, walk(o, new ScanCounters(), 1).stream().map(f -> Path.of(f.path().toString())).toList(), threads + " threads");
+    }
+  }
+
+  @Test
+  void aHugeDirectoryHoldsTheStatsOfAFewPartsAheadOfTheWalkOnly() throws Exception {
+    int n = 3 * ReadAhead.WINDOW * ReadAhead.CHUNK + 7;
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String name = String.format("f%05d", i);
+      if (i % 1000 == 3) Files.createDirectory(dir.resolve(name)); // subdirectories in later parts too
+      else Files.write(dir.resolve(name), new byte[0]);
+      names.add(name);
+    }
+    for (int threads : new int[] {1, 4}) {
+      try (Root root = Fixtures.root(dir); ReadAhead ahead = new ReadAhead(threads, (d, name) -> false)) {
+        ReadAhead.Listing l = ahead.take(ahead.adopt(root.directory(), root.directory().stat().device(), new int[0], false));
+        assertEquals(n, l.names.size());
+        int most = 0;
+        for (int i = 0; i < n; i++) {
+          ReadAhead.Lstat st = ahead.stat(l, i);
+          assertEquals(names.get(i), new String(l.names.get(i), java.nio.charset.StandardCharsets.UTF_8));
+          assertEquals(i % 1000 == 3, st.stat().isDirectory(), names.get(i));
+          if (st.stat().isDirectory()) ahead.release(ahead.take(l.child(i)));
+          if (i % ReadAhead.CHUNK == ReadAhead.CHUNK - 1) Thread.sleep(1); // the threads may run ahead meanwhile
+          most = Math.max(most, l.partsHeld());
+        }
+        assertTrue(most <= ReadAhead.WINDOW + 1, threads + " threads: " + most + " parts held at once");
+        ahead.release(l);
+      }
     }
   }
 
