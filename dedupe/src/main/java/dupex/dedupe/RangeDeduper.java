@@ -411,15 +411,16 @@ public final class RangeDeduper {
     if (failed[0] != null) throw failed[0];
   }
 
+  /** Notes a file whose extents changed (or are shared onto now) for the next layout refresh. */
+  private void touch(FileId id) throws IndexException {
+    touched.put(PlanKeys.file(id), new byte[0]);
+  }
+
   /**
    * Records where the blocks of every file changed or shared onto are now, so the next run sees them shared, plans
    * nothing, and finds no layout moved behind its back. A few files at once: each is an open, a statx and an extent
    * map (300,000 small files, XFS: 3 s on one thread).
    */
-  private void touch(FileId id) throws IndexException {
-    touched.put(PlanKeys.file(id), new byte[0]);
-  }
-
   private void refreshLayouts() throws IOException {
     if (touched == null) return;
     try (dupex.index.TaskPool pool = new dupex.index.TaskPool(REFRESH_THREADS); Spill.Cursor c = touched.cursor()) {

@@ -1,6 +1,5 @@
 package dupex.linux;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -13,8 +12,6 @@ import jnr.ffi.Pointer;
  * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS.
  */
 public final class Directory implements AutoCloseable {
-  /** d_type values (dirent.h). */
-  public static final int DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10, DT_SOCK = 12;
   /** One getdents64 call fills this much: about 1,000 entries of average length. */
   static final int DIRENT_BUFFER = 32 * 1024;
   static final long SYS_OPENAT2 = 437;
@@ -48,26 +45,11 @@ public final class Directory implements AutoCloseable {
     return path;
   }
 
-  /** A directory entry: its name and the type the directory records (DT_UNKNOWN where the filesystem does not). */
-  public record Entry(byte[] name, int type) {}
-
-  /** The entries, without "." and "..", in the order the filesystem returns them. */
-  public List<Entry> entries() throws NativeIOException {
-    List<Entry> out = new ArrayList<>();
-    forEachEntry((name, type) -> out.add(new Entry(name, type)));
-    return out;
-  }
-
-  /** Hears each entry of a directory read by {@link #forEachEntry}. */
-  public interface EntrySink {
-    void entry(byte[] name, int type);
-  }
-
   /**
-   * Hands each entry but "." and ".." to {@code sink} as it is read, in the order the filesystem returns them:
-   * nothing is held per entry here, so a directory of millions costs what the sink keeps.
+   * Hands the name of each entry but "." and ".." to {@code sink} as it is read, in the order the filesystem returns
+   * them: nothing is held per entry here, so a directory of millions costs what the sink keeps.
    */
-  public void forEachEntry(EntrySink sink) throws NativeIOException {
+  public void forEachName(java.util.function.Consumer<byte[]> sink) throws NativeIOException {
     Pointer buf = DIRENTS.get(0);
     while (true) {
       long n = Native.LIBC.getdents64(handle.fd(), buf, DIRENT_BUFFER);
@@ -84,11 +66,10 @@ public final class Directory implements AutoCloseable {
       java.nio.ByteBuffer fields = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.nativeOrder());
       for (int at = 0; at < n; ) {
         int reclen = fields.getShort(at + 16) & 0xffff;
-        int type = b[at + 18] & 0xff;
         int len = 0;
         while (19 + len < reclen && b[at + 19 + len] != 0) len++;
         byte[] name = java.util.Arrays.copyOfRange(b, at + 19, at + 19 + len);
-        if (BytePath.isName(name)) sink.entry(name, type);
+        if (BytePath.isName(name)) sink.accept(name);
         at += reclen;
       }
     }

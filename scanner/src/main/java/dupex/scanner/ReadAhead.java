@@ -245,7 +245,7 @@ final class ReadAhead implements AutoCloseable {
     }
   }
 
-  /** Opens (if the walk did not), lists and stats one directory; large ones are stat'ed in parts by several threads. */
+  /** Opens a directory (if the walk did not), lists it, stats its first part and hands the next ones to the threads. */
   private void read(Listing l) {
     try {
       readOrFail(l);
@@ -275,7 +275,7 @@ final class ReadAhead implements AutoCloseable {
     }
     Names names = new Names(), excluded = new Names();
     try {
-      l.dir.forEachEntry((name, type) -> (filter.excluded(l.dir, name) ? excluded : names).add(name));
+      l.dir.forEachName(name -> (filter.excluded(l.dir, name) ? excluded : names).add(name));
     } catch (NativeIOException e) {
       l.listError = e;
       finish(l);
