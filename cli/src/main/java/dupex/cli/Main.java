@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
@@ -17,9 +18,12 @@ import picocli.CommandLine.Command;
 /** The dupex command line: parses, runs one subcommand, maps every failure to one exit code and one message. */
 @Command(name = "dupex", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Reclaim disk space on btrfs and XFS by sharing identical blocks (FIDEDUPERANGE).",
-    subcommands = {DedupeCommand.class, ReportCommand.class, ScanCommand.class, StatusCommand.class, ForgetCommand.class},
     footer = {"", "Run 'dupex COMMAND --help' for a command's options.", "", ExitCode.TABLE})
 public final class Main implements Runnable {
+  /** The commands, in the order help lists them. */
+  static final List<Class<?>> COMMANDS =
+      List.of(DedupeCommand.class, ReportCommand.class, ScanCommand.class, StatusCommand.class, ForgetCommand.class);
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -60,7 +64,7 @@ public final class Main implements Runnable {
 
   /** Runs a command line in-process and returns its exit code; tests call this. */
   static int run(String[] args, PrintWriter out, PrintWriter err, Session session) {
-    CommandLine cl = commandLine(session);
+    CommandLine cl = commandLine(session, args.length > 0 ? args[0] : null);
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -100,9 +104,27 @@ public final class Main implements Runnable {
     return ExitCode.SOFTWARE;
   }
 
-  /** The command line, its commands created with {@code session}. */
+  /** The command line with every command (for help, the man page and completion), created with {@code session}. */
   static CommandLine commandLine(Session session) {
-    return new CommandLine(new Main(), new SessionFactory(session));
+    return commandLine(session, null);
+  }
+
+  /**
+   * The command line for a run whose first argument is {@code first}: when it names a command, only that command
+   * is added (building a command's model reads its options by reflection: most of the time a run spends before it
+   * starts); otherwise every command, for help and suggestions.
+   */
+  static CommandLine commandLine(Session session, String first) {
+    CommandLine cl = new CommandLine(new Main(), new SessionFactory(session));
+    boolean named = COMMANDS.stream().anyMatch(c -> name(c).equals(first));
+    for (Class<?> c : COMMANDS) {
+      if (!named || name(c).equals(first)) cl.addSubcommand(c);
+    }
+    return cl;
+  }
+
+  private static String name(Class<?> command) {
+    return command.getAnnotation(Command.class).name();
   }
 
   static String version() {

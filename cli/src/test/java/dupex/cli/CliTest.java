@@ -123,6 +123,16 @@ class CliTest {
   }
 
   @Test
+  void aRunBuildsOnlyItsCommandAndAnythingElseSeesThemAll() {
+    assertEquals(java.util.Set.of("status"), Main.commandLine(Session.forTest(java.util.Map.of()), "status").getSubcommands().keySet());
+    assertEquals(java.util.Set.of("dedupe", "report", "scan", "status", "forget"),
+        Main.commandLine(Session.forTest(java.util.Map.of()), "--help").getSubcommands().keySet());
+    CliRunner typo = CliRunner.run("dedup", data.toString());
+    assertEquals(ExitCode.USAGE, typo.code(), typo.toString());
+    assertTrue(typo.err().startsWith("dupex: Unmatched arguments from index 0: 'dedup'"), typo.err());
+  }
+
+  @Test
   void noCommandIs64() {
     assertEquals(ExitCode.USAGE, CliRunner.run().code());
   }
