@@ -32,6 +32,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && COMMANDS.stream().anyMatch(c -> name(c).equals(args[0]))) WarmUp.start();
     AtomicBoolean cancelled = new AtomicBoolean();
     installSignalHandlers(cancelled);
     Session session = new Session(System.getenv(), () -> Linux.isatty(2), cancelled::get, Arguments.of(args));
@@ -101,6 +102,11 @@ public final class Main implements Runnable {
   private static int internalError(Throwable t, PrintWriter err, boolean verbose) {
     err.println("dupex: internal error: " + t + (verbose ? "" : " (run with -v for the stack trace)"));
     if (verbose) t.printStackTrace(err);
+    Throwable loading = WarmUp.failure();
+    if (loading != null && t != loading) {
+      err.println("dupex: loading native code failed first: " + loading);
+      if (verbose) loading.printStackTrace(err);
+    }
     return ExitCode.SOFTWARE;
   }
 

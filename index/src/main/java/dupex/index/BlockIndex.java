@@ -57,6 +57,11 @@ public final class BlockIndex implements AutoCloseable {
    * @throws IndexException.SettingsMismatch it was built with other settings
    * @throws IndexException.Denied this user cannot read or write it
    */
+  /** Loads RocksDB's native library now (the first index opened does otherwise). */
+  public static void load() {
+    IndexDatabase.load();
+  }
+
   public static BlockIndex open(Path dir, IndexSettings settings) throws IndexException {
     return open(IndexDatabase.open(dir), dir, settings);
   }

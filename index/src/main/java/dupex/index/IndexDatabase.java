@@ -51,6 +51,9 @@ final class IndexDatabase implements AutoCloseable {
     RocksDB.loadLibrary();
   }
 
+  /** Nothing but this class's initializer: RocksDB's library loaded. */
+  static void load() {}
+
   final Path dir;
   final RocksDB db;
   final ColumnFamilyHandle meta, files, hashes, blocks;
