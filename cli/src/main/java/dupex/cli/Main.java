@@ -32,7 +32,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    if (args.length > 0 && COMMANDS.stream().anyMatch(c -> name(c).equals(args[0]))) WarmUp.start();
+    if (args.length > 0 && isCommand(args[0])) WarmUp.start();
     AtomicBoolean cancelled = new AtomicBoolean();
     installSignalHandlers(cancelled);
     Session session = new Session(System.getenv(), () -> Linux.isatty(2), cancelled::get, Arguments.of(args));
@@ -122,11 +122,16 @@ public final class Main implements Runnable {
    */
   static CommandLine commandLine(Session session, String first) {
     CommandLine cl = new CommandLine(new Main(), new SessionFactory(session));
-    boolean named = COMMANDS.stream().anyMatch(c -> name(c).equals(first));
+    boolean named = isCommand(first);
     for (Class<?> c : COMMANDS) {
       if (!named || name(c).equals(first)) cl.addSubcommand(c);
     }
     return cl;
+  }
+
+  /** Whether {@code arg} is the name of a command. */
+  private static boolean isCommand(String arg) {
+    return COMMANDS.stream().anyMatch(c -> name(c).equals(arg));
   }
 
   private static String name(Class<?> command) {

@@ -24,7 +24,7 @@ final class WarmUp {
         BlockIndex.load();
         Json.MAPPER.canSerialize(WorkCommand.Summary.class);
         Json.MAPPER.canSerialize(FsRun.class);
-      } catch (Throwable e) { // NOPMD: reported by the command that needs the library
+      } catch (Throwable e) { // reported by the command that needs what failed
         failure = e;
       }
     }, "dupex-load");

@@ -48,6 +48,11 @@ public final class BlockIndex implements AutoCloseable {
     this.done = store.done;
   }
 
+  /** Loads RocksDB's native library now (the first index opened does otherwise). */
+  public static void load() {
+    IndexDatabase.load();
+  }
+
   /**
    * Opens (creating, mode 0700) the index in {@code dir}; with {@code settings} null, an existing index with
    * the settings it was built with (for status).
@@ -57,11 +62,6 @@ public final class BlockIndex implements AutoCloseable {
    * @throws IndexException.SettingsMismatch it was built with other settings
    * @throws IndexException.Denied this user cannot read or write it
    */
-  /** Loads RocksDB's native library now (the first index opened does otherwise). */
-  public static void load() {
-    IndexDatabase.load();
-  }
-
   public static BlockIndex open(Path dir, IndexSettings settings) throws IndexException {
     return open(IndexDatabase.open(dir), dir, settings);
   }

@@ -87,7 +87,7 @@ public final class TreeWalker {
       }
       FileStat st = stat.stat();
       if (st.isDirectory()) {
-        enter(root, ahead, listing, i, st, device, minSize, links, sink);
+        enter(root, ahead, listing, i, name, child, st, device, minSize, links, sink);
       } else {
         visit(child, st, device, minSize, links, sink);
       }
@@ -95,15 +95,14 @@ public final class TreeWalker {
   }
 
   /**
-   * Enters the subdirectory at entry {@code i} of {@code parent} if it is still the directory the parent's stat saw
-   * and on this filesystem: on the same device it was opened (never following a symlink) and read ahead; on
-   * another (a mount point, or a btrfs subvolume) it is opened here and read only if the filesystem is the same.
+   * Enters the subdirectory at entry {@code i} of {@code parent} ({@code name}, at {@code path}) if it is still the
+   * directory the parent's stat saw and on this filesystem: on the same device it was opened (never following a
+   * symlink) and read ahead; on another (a mount point, or a btrfs subvolume) it is opened here and read only if
+   * the filesystem is the same.
    * Its descriptor is closed when the walk below it is done, or by the read-ahead if the walk fails.
    */
-  private void enter(Root root, ReadAhead ahead, ReadAhead.Listing parent, int i, FileStat st, long device, long minSize,
-                     Map<FileId, Pending> links, Consumer<FileEntry> sink) {
-    byte[] name = parent.names.get(i);
-    BytePath path = parent.dir.path().resolve(name);
+  private void enter(Root root, ReadAhead ahead, ReadAhead.Listing parent, int i, byte[] name, BytePath path, FileStat st,
+                     long device, long minSize, Map<FileId, Pending> links, Consumer<FileEntry> sink) {
     ReadAhead.Listing child = parent.child(i);
     Skip skip = null;
     try {
